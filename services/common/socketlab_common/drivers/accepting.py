@@ -1,0 +1,38 @@
+"""Accepting connections robustly, shared by every driver.
+
+`accept` can fail for reasons that concern only one client or only this
+instant: ECONNABORTED (the client gave up while queued), EMFILE/ENFILE (out of
+descriptors: back off and let connections close), ENOBUFS/ENOMEM. None of
+them may stop the server.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import socket
+import time
+
+log = logging.getLogger("socketlab.accept")
+
+_TRANSIENT = {errno.ECONNABORTED, errno.EPROTO, errno.EPERM, errno.EINTR}
+_EXHAUSTED = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
+
+EXHAUSTED_BACKOFF = 0.05
+"""Seconds to pause accepting when descriptors or memory run out."""
+
+
+def accept_or_none(listener: socket.socket) -> tuple[socket.socket, tuple] | None:
+    """Accept one connection, or return None if there is none to take right now."""
+    try:
+        return listener.accept()
+    except BlockingIOError:
+        return None
+    except OSError as exc:
+        if exc.errno in _TRANSIENT:
+            return None
+        if exc.errno in _EXHAUSTED:
+            log.warning("accept: %s; backing off", exc.strerror)
+            time.sleep(EXHAUSTED_BACKOFF)
+            return None
+        raise

@@ -1,0 +1,129 @@
+"""Per-connection buffering shared by the readiness loops (select, poll, epoll).
+
+A non-blocking `send` may take only part of what it is given, so each
+connection keeps what is left in `pending` and asks for writability only
+while that is non-empty. It reads only while `pending` is empty: a client
+that does not read its replies stops being read from (back-pressure), so
+one slow reader costs at most one receive buffer of memory.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import socket
+import time
+
+from ..session import Session
+
+RECV_SIZE = 256 * 1024
+"""Bytes asked of `recv` at once; big reads mean fewer system calls for bulk data."""
+
+log = logging.getLogger("socketlab.driver")
+
+_GONE = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError, TimeoutError)
+
+
+class Connection:
+    """A client socket, its session and the bytes the kernel has not taken yet."""
+
+    __slots__ = ("sock", "session", "peer", "pending", "broken", "fileno")
+
+    def __init__(self, sock: socket.socket, session: Session, peer: tuple) -> None:
+        sock.setblocking(False)
+        self.sock = sock
+        self.session = session
+        self.peer = peer
+        self.pending = memoryview(b"")
+        self.broken = False
+        self.fileno = sock.fileno()
+
+    @property
+    def wants_read(self) -> bool:
+        return not self.pending and not self.session.closing and not self.broken
+
+    @property
+    def wants_write(self) -> bool:
+        return bool(self.pending) and not self.broken
+
+    @property
+    def finished(self) -> bool:
+        """True once the connection should be closed (all output flushed, or dead)."""
+        return self.broken or (self.session.closing and not self.pending)
+
+    def read_once(self) -> bool:
+        """Read one chunk into the session; False when the socket had nothing (EAGAIN)."""
+        try:
+            data = self.sock.recv(RECV_SIZE)
+        except BlockingIOError:
+            return False
+        except _GONE:
+            self.broken = True
+            return False
+        except OSError as exc:
+            self._fail(exc)
+            return False
+        try:
+            self.session.receive(data)
+        except Exception:  # a protocol bug costs this client only, never the loop
+            log.exception("session for %s failed on input", self.peer)
+            self.broken = True
+            return False
+        return bool(data)
+
+    def flush(self) -> None:
+        """Send as much as the kernel takes now, pulling new output from the session."""
+        while not self.broken:
+            if not self.pending:
+                try:
+                    out = self.session.outgoing()
+                except Exception:
+                    log.exception("session for %s failed producing output", self.peer)
+                    self.broken = True
+                    return
+                if not out:
+                    return
+                self.pending = memoryview(out)
+            try:
+                sent = self.sock.send(self.pending)
+            except BlockingIOError:
+                return
+            except _GONE:
+                self.broken = True
+                return
+            except OSError as exc:
+                self._fail(exc)
+                return
+            self.pending = self.pending[sent:]
+
+    def pump(self) -> None:
+        """Read and write until the socket would block both ways (edge-triggered use)."""
+        while True:
+            self.flush()
+            if not self.wants_read or not self.read_once():
+                return
+
+    def expired(self, now: float) -> bool:
+        deadline = self.session.deadline()
+        return deadline is not None and now >= deadline
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def _fail(self, exc: OSError) -> None:
+        if exc.errno not in (errno.ECONNRESET, errno.EPIPE, errno.ETIMEDOUT):
+            log.warning("connection %s failed: %s", self.peer, exc)
+        self.broken = True
+
+
+def expired_connections(conns: dict[int, Connection]) -> list[Connection]:
+    """Connections whose session deadline has passed (idle or too slow)."""
+    now = time.monotonic()
+    return [conn for conn in conns.values() if conn.expired(now)]
+
+
+SWEEP_INTERVAL = 1.0
+"""Seconds between deadline sweeps in the readiness loops."""

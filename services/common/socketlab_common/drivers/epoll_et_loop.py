@@ -1,0 +1,83 @@
+"""epoll, edge-triggered: told once per change, so read and write until EAGAIN.
+
+Same kernel ready list as level-triggered epoll, but a socket is reported
+only when its state changes (new data arrived, buffer space freed). Each
+socket is registered once for both directions and never modified again,
+which saves an `epoll_ctl` per reply. The price is discipline: every wake-up
+must drain the socket until the kernel says EAGAIN, or the rest of the data
+waits for an edge that never comes. To stay fair, a busy connection is
+served a bounded number of rounds per wake-up and then put on `ready` to be
+resumed on the next turn (with a zero timeout), instead of starving others.
+The listener stays level-triggered: after EMFILE we must be told again.
+"""
+
+from __future__ import annotations
+
+import select
+import socket
+import time
+
+from ..lifecycle import StopSignal
+from ..session import SessionFactory
+from .accepting import accept_or_none
+from .connection import SWEEP_INTERVAL, Connection, expired_connections
+
+ACCEPT_BATCH = 128
+ROUNDS_PER_WAKEUP = 16
+EDGE = select.EPOLLIN | select.EPOLLOUT | select.EPOLLRDHUP | select.EPOLLET
+
+
+def serve(listener: socket.socket, new_session: SessionFactory, stop: StopSignal) -> None:
+    listener.setblocking(False)
+    listener_fd, wakeup_fd = listener.fileno(), stop.wakeup_fileno()
+    conns: dict[int, Connection] = {}
+    ready: set[int] = set()
+    poller = select.epoll()
+    poller.register(listener_fd, select.EPOLLIN)
+    poller.register(wakeup_fd, select.EPOLLIN)
+    next_sweep = time.monotonic() + SWEEP_INTERVAL
+    try:
+        while not stop.is_set():
+            events = poller.poll(0 if ready else SWEEP_INTERVAL)
+            touched: list[Connection] = []
+            for fd, _event in events:
+                if fd == listener_fd:
+                    for _ in range(ACCEPT_BATCH):
+                        accepted = accept_or_none(listener)
+                        if accepted is None:
+                            break
+                        sock, peer = accepted
+                        conn = Connection(sock, new_session(peer), peer)
+                        conns[conn.fileno] = conn
+                        poller.register(conn.fileno, EDGE)
+                        ready.add(conn.fileno)  # data may have arrived before registering
+                elif fd != wakeup_fd:
+                    ready.add(fd)
+            for fd in list(ready):
+                conn = conns[fd]
+                if not _pump(conn):
+                    ready.discard(fd)
+                touched.append(conn)
+            if time.monotonic() >= next_sweep:
+                next_sweep = time.monotonic() + SWEEP_INTERVAL
+                for conn in expired_connections(conns):
+                    conn.broken = True
+                    touched.append(conn)
+            for conn in touched:
+                if conn.finished and conns.pop(conn.fileno, None):
+                    ready.discard(conn.fileno)
+                    poller.unregister(conn.fileno)
+                    conn.close()
+    finally:
+        for conn in conns.values():
+            conn.close()
+        poller.close()
+
+
+def _pump(conn: Connection) -> bool:
+    """Read and write until EAGAIN; True if rounds ran out with work possibly left."""
+    for _ in range(ROUNDS_PER_WAKEUP):
+        conn.flush()
+        if not conn.wants_read or not conn.read_once():
+            return False
+    return True

@@ -1,0 +1,72 @@
+"""select(): one thread watches every socket; the kernel says which are ready.
+
+The notes' 3.3 IO multiplexing, in its oldest form. Each call hands the kernel
+the whole list of descriptors and gets back the ready ones, so the cost of a
+call grows with the number of connections, ready or not. Where it breaks:
+`select` takes descriptors below FD_SETSIZE (1024) only; Python raises
+ValueError past that, so a connection whose descriptor is too high is refused
+(closed at once) rather than allowed to crash the loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import select
+import socket
+import time
+
+from ..lifecycle import StopSignal
+from ..session import SessionFactory
+from .accepting import accept_or_none
+from .connection import SWEEP_INTERVAL, Connection, expired_connections
+
+FD_SETSIZE = 1024
+ACCEPT_BATCH = 128
+
+log = logging.getLogger("socketlab.select")
+
+
+def serve(listener: socket.socket, new_session: SessionFactory, stop: StopSignal) -> None:
+    listener.setblocking(False)
+    listener_fd, wakeup_fd = listener.fileno(), stop.wakeup_fileno()
+    conns: dict[int, Connection] = {}
+    next_sweep = time.monotonic() + SWEEP_INTERVAL
+    try:
+        while not stop.is_set():
+            readers = [listener_fd, wakeup_fd] + [fd for fd, c in conns.items() if c.wants_read]
+            writers = [fd for fd, c in conns.items() if c.wants_write]
+            readable, writable, _ = select.select(readers, writers, [], SWEEP_INTERVAL)
+            touched: list[Connection] = []
+            for fd in readable:
+                if fd == listener_fd:
+                    for _ in range(ACCEPT_BATCH):
+                        accepted = accept_or_none(listener)
+                        if accepted is None:
+                            break
+                        sock, peer = accepted
+                        if sock.fileno() >= FD_SETSIZE:
+                            log.warning("refusing %s: descriptor %d >= FD_SETSIZE", peer, sock.fileno())
+                            sock.close()
+                            continue
+                        conn = Connection(sock, new_session(peer), peer)
+                        conns[conn.fileno] = conn
+                elif fd != wakeup_fd:
+                    conn = conns[fd]
+                    conn.read_once()
+                    conn.flush()
+                    touched.append(conn)
+            for fd in writable:
+                conn = conns[fd]
+                conn.flush()
+                touched.append(conn)
+            if time.monotonic() >= next_sweep:
+                next_sweep = time.monotonic() + SWEEP_INTERVAL
+                for conn in expired_connections(conns):
+                    conn.broken = True
+                    touched.append(conn)
+            for conn in touched:
+                if conn.finished and conns.pop(conn.fileno, None):
+                    conn.close()
+    finally:
+        for conn in conns.values():
+            conn.close()

@@ -1,0 +1,53 @@
+"""Multi-thread model: one thread per connection, blocking sockets (notes 3.1.2).
+
+Cost: a thread per client — a stack (we ask for 512 KiB), a kernel task, and
+scheduling. Threads share memory, so state is easy to share (and must be
+locked). Where it breaks: the GIL lets one thread run Python at a time, so CPU
+work does not scale across cores; thousands of threads mean context switches
+and memory, and a `pids` limit or `ulimit -u` caps how many can exist.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+
+from ..lifecycle import StopSignal
+from ..session import SessionFactory
+from .blocking import accept_blocking, serve_blocking_connection
+
+THREAD_STACK_SIZE = 512 * 1024
+"""Small stacks let ten thousand threads fit; the handlers recurse very little."""
+
+JOIN_TIMEOUT = 1.5
+
+log = logging.getLogger("socketlab.thread")
+
+
+def serve(listener: socket.socket, new_session: SessionFactory, stop: StopSignal) -> None:
+    threading.stack_size(THREAD_STACK_SIZE)
+    workers: set[threading.Thread] = set()
+    try:
+        for sock, peer in accept_blocking(listener, stop):
+            worker = threading.Thread(
+                target=_run, args=(sock, new_session(peer), stop, workers), daemon=True
+            )
+            workers.add(worker)
+            try:
+                worker.start()
+            except RuntimeError as exc:  # can't start new thread: pids or memory exhausted
+                workers.discard(worker)
+                log.warning("refusing %s: %s", peer, exc)
+                sock.close()
+    finally:
+        stop.set()  # shuts down every tracked client socket, so workers return
+        for worker in list(workers):
+            worker.join(JOIN_TIMEOUT)
+
+
+def _run(sock: socket.socket, session, stop: StopSignal, workers: set[threading.Thread]) -> None:
+    try:
+        serve_blocking_connection(sock, session, stop)
+    finally:
+        workers.discard(threading.current_thread())
