@@ -1,0 +1,1 @@
+"""The notes' client programs, run from client-host containers."""

@@ -1,0 +1,1 @@
+"""socketlab host tools: bring the lab up, look at it, and run client hosts in it."""

@@ -1,0 +1,102 @@
+"""`socketlab`: the lab's command line (up, down, ps, client, build).
+
+Every command reads COMPOSE_PROJECT_NAME, SOCKETLAB_NET_PREFIX,
+SOCKETLAB_PORT_PREFIX and SOCKETLAB_PUBLISH_IP, so it can drive any stack.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+
+from rich.console import Console
+
+from .compose import run_compose
+from .images import build_images
+from .settings import LabSettings
+from .topology import hosts_table, lab_hosts
+
+console = Console()
+
+CLIENT_IMAGE = "socketlab/client:latest"
+
+
+def cmd_build(settings: LabSettings, _args: argparse.Namespace) -> int:
+    build_images(settings, console)
+    return 0
+
+
+def cmd_up(settings: LabSettings, _args: argparse.Namespace) -> int:
+    build_images(settings, console)
+    console.print("[bold]starting the lab (docker compose up --wait)")
+    run_compose(settings, "up", "-d", "--wait", "--no-build", "--remove-orphans")
+    return cmd_ps(settings, _args)
+
+
+def cmd_down(settings: LabSettings, _args: argparse.Namespace) -> int:
+    run_compose(settings, "--profile", "*", "down", "--remove-orphans", "--volumes")
+    return 0
+
+
+def cmd_ps(settings: LabSettings, _args: argparse.Namespace) -> int:
+    rows = lab_hosts(settings)
+    if not rows:
+        console.print(f"no containers in project {settings.project!r}; run `socketlab up`")
+        return 1
+    console.print(hosts_table(rows, f"socketlab ({settings.project})"))
+    return 0
+
+
+def client_command(settings: LabSettings, network: str, ip: str | None, command: list[str]) -> list[str]:
+    """A `docker run` line for a fresh client host on the lab network."""
+    argv = ["docker", "run", "--rm", "--init", "--network", settings.network(network),
+            "--cap-add", "NET_ADMIN", "--cap-add", "NET_RAW",
+            "--label", f"com.docker.compose.project={settings.project}",
+            "--label", "socketlab.model=client", "--label", "socketlab.system=client host"]
+    if ip:
+        argv += ["--ip", ip]
+    if sys.stdin.isatty():
+        argv += ["-it"]
+    else:
+        argv += ["-i"]
+    return [*argv, CLIENT_IMAGE, *(command or ["bash"])]
+
+
+def cmd_client(settings: LabSettings, args: argparse.Namespace) -> int:
+    argv = client_command(settings, args.network, args.ip, args.command)
+    return subprocess.call(argv)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="socketlab", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command_name", required=True)
+    sub.add_parser("build", help="build every image (base image included)").set_defaults(func=cmd_build)
+    sub.add_parser("up", help="build and start the lab, wait for health, show it").set_defaults(func=cmd_up)
+    sub.add_parser("down", help="stop and remove the lab").set_defaults(func=cmd_down)
+    sub.add_parser("ps", help="every host: model, networks, IPs, ports, health").set_defaults(func=cmd_ps)
+    client = sub.add_parser(
+        "client", help="run a command (default: a shell) on a fresh client host",
+        description="examples: socketlab client echo-client echo-select | socketlab client udp-client echo-udp",
+    )
+    client.add_argument("--network", default="public", choices=["public", "private"])
+    client.add_argument("--ip", help="a fixed address for this host (default: assigned)")
+    client.add_argument("command", nargs=argparse.REMAINDER, help="program and arguments to run")
+    client.set_defaults(func=cmd_client)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = LabSettings.from_env()
+    try:
+        return args.func(settings, args)
+    except subprocess.CalledProcessError as exc:
+        console.print(f"[red]command failed ({exc.returncode}): {' '.join(map(str, exc.cmd))}")
+        return exc.returncode or 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(os.sys.argv[1:]))

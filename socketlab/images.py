@@ -1,0 +1,63 @@
+"""Building the lab's images with the docker SDK, with progress on the terminal.
+
+The SDK's classic builder never consults a registry for a base image that
+exists locally, which is what a machine that cannot pull needs. The base
+image itself is made by scripts/build-base-image.sh (debootstrap).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import docker
+from docker.errors import BuildError, ImageNotFound
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from .compose import ImageBuild, image_builds
+from .settings import REPO_ROOT, LabSettings
+
+BASE_IMAGE = os.environ.get("SOCKETLAB_BASE_IMAGE", "socketlab/base:bookworm")
+
+
+def ensure_base_image(client: docker.DockerClient, console: Console) -> None:
+    try:
+        client.images.get(BASE_IMAGE)
+    except ImageNotFound:
+        console.print(f"[bold]building base image {BASE_IMAGE} with debootstrap (about a minute)")
+        subprocess.run([str(REPO_ROOT / "scripts" / "build-base-image.sh")], check=True)
+
+
+def build_images(settings: LabSettings, console: Console | None = None, quiet: bool = False) -> list[str]:
+    """Build every image of the compose file (cached layers make repeats fast)."""
+    console = console or Console(stderr=True, quiet=quiet)
+    client = docker.from_env()
+    ensure_base_image(client, console)
+    builds = image_builds(settings)
+    with Progress(
+        SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
+        TextColumn("{task.fields[step]}"), TimeElapsedColumn(), console=console, transient=quiet,
+    ) as progress:
+        overall = progress.add_task("images", total=len(builds), step="")
+        for build in builds:
+            progress.update(overall, description=f"building {build.image}", step="")
+            _build_one(client, build, lambda line: progress.update(overall, step=line[:60]))
+            progress.advance(overall)
+        progress.update(overall, description="images built", step="")
+    return [b.image for b in builds]
+
+
+def _build_one(client: docker.DockerClient, build: ImageBuild, on_line) -> None:
+    lines: list[str] = []
+    stream = client.api.build(
+        path=str(REPO_ROOT), dockerfile=build.dockerfile, tag=build.image, rm=True,
+        buildargs={"BASE_IMAGE": BASE_IMAGE}, decode=True,
+    )
+    for chunk in stream:
+        if "error" in chunk:
+            raise BuildError(chunk["error"] + "\n" + "".join(lines[-20:]), lines)
+        text = chunk.get("stream", "")
+        if text.strip():
+            lines.append(text)
+            on_line(text.strip())

@@ -1,0 +1,55 @@
+"""Where the lab lives and how it is named, so several stacks can coexist.
+
+A user's running lab, the integration-test stack and a benchmark stack differ
+only in these settings; every one comes from the environment with a default.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
+
+
+@dataclass(frozen=True)
+class LabSettings:
+    project: str = "socketlab"
+    net_prefix: str = "10.77"
+    port_prefix: str = "18"
+    publish_ip: str = "127.0.0.1"
+
+    @classmethod
+    def from_env(cls) -> LabSettings:
+        env = os.environ
+        return cls(
+            project=env.get("COMPOSE_PROJECT_NAME", cls.project),
+            net_prefix=env.get("SOCKETLAB_NET_PREFIX", cls.net_prefix),
+            port_prefix=env.get("SOCKETLAB_PORT_PREFIX", cls.port_prefix),
+            publish_ip=env.get("SOCKETLAB_PUBLISH_IP", cls.publish_ip),
+        )
+
+    def compose_env(self) -> dict[str, str]:
+        """The process environment for `docker compose`, with these settings applied."""
+        return {
+            **os.environ,
+            "COMPOSE_PROJECT_NAME": self.project,
+            "SOCKETLAB_NET_PREFIX": self.net_prefix,
+            "SOCKETLAB_PORT_PREFIX": self.port_prefix,
+            "SOCKETLAB_PUBLISH_IP": self.publish_ip,
+        }
+
+    def network(self, name: str) -> str:
+        """Docker's name for one of the compose file's networks."""
+        return f"{self.project}_{name}"
+
+    def subnet_ip(self, network: str, host: int) -> str:
+        """The address of host number `host` on the lab network `network`."""
+        third = {"public": 1, "private": 2}[network]
+        return f"{self.net_prefix}.{third}.{host}"
+
+    def host_port(self, suffix: int) -> int:
+        """A published port: prefix 18 and suffix 813 give 18813."""
+        return int(f"{self.port_prefix}{suffix:03d}")
