@@ -44,8 +44,13 @@ def main(argv: list[str] | None = None) -> int:
         listener = tcp_listener(args.host, args.port)
         # Tests start servers on port 0; they read the real port from this line.
         log.info("TCP echo (%s model) listening on %s:%d", args.model, *listener.getsockname())
+
+        def new_session(peer: tuple) -> EchoSession:
+            log.info("connect from %s:%d", *peer[:2])  # the notes' print("Connect from", addr)
+            return EchoSession(peer)
+
         with listener:
-            get_driver(args.model)(listener, EchoSession, stop)
+            get_driver(args.model)(listener, new_session, stop)
     log.info("stopped")
     return 0
 

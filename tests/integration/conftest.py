@@ -1,0 +1,73 @@
+"""Session-wide lab for the integration tests (see lab.py).
+
+Under CI=true a missing Docker engine fails the run: integration tests must
+run there, never skip silently.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import docker
+import pytest
+from testcontainers.compose import DockerCompose
+
+from socketlab.images import build_images
+from socketlab.settings import REPO_ROOT, LabSettings
+
+from .lab import ClientHost, Lab
+
+TEST_SETTINGS = LabSettings(
+    project=os.environ.get("SOCKETLAB_TEST_PROJECT", "socketlab-test"),
+    net_prefix=os.environ.get("SOCKETLAB_TEST_NET_PREFIX", "10.78"),
+    port_prefix=os.environ.get("SOCKETLAB_TEST_PORT_PREFIX", "28"),
+    publish_ip="127.0.0.1",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "integration" in str(item.path):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def docker_client() -> docker.DockerClient:
+    try:
+        client = docker.from_env()
+        client.ping()
+    except Exception as exc:  # noqa: BLE001 - any failure means "no engine"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but no Docker engine answers: {exc}")
+        pytest.skip(f"no Docker engine: {exc}")
+    return client
+
+
+@pytest.fixture(scope="session")
+def lab(docker_client: docker.DockerClient) -> Iterator[Lab]:
+    os.environ.update({k: v for k, v in TEST_SETTINGS.compose_env().items()
+                       if k.startswith(("COMPOSE_", "SOCKETLAB_"))})
+    os.environ["TESTCONTAINERS_RYUK_DISABLED"] = "true"
+    build_images(TEST_SETTINGS, quiet=True)
+    compose = DockerCompose(REPO_ROOT, compose_file_name="docker-compose.yml", wait=True, build=False)
+    compose.stop()  # a stack left over from an interrupted run would hold the subnets
+    compose.start()
+    the_lab = Lab(TEST_SETTINGS, compose, docker_client)
+    try:
+        yield the_lab
+    finally:
+        the_lab.stop_hosts()
+        compose.stop()
+
+
+@pytest.fixture(scope="session")
+def alice_host(lab: Lab) -> ClientHost:
+    """A long-lived client host at .50 on the public network."""
+    return lab.client_host(50)
+
+
+@pytest.fixture(scope="session")
+def bob_host(lab: Lab) -> ClientHost:
+    """A second client host at .51 on the public network."""
+    return lab.client_host(51)
