@@ -7,7 +7,7 @@ SOCKETLAB_PORT_PREFIX and SOCKETLAB_PUBLISH_IP, so it can drive any stack.
 from __future__ import annotations
 
 import argparse
-import os
+import importlib
 import subprocess
 import sys
 
@@ -69,10 +69,18 @@ def cmd_client(settings: LabSettings, args: argparse.Namespace) -> int:
     return subprocess.call(argv)
 
 
+# Feature modules that add their own subcommands: each has
+# ``register(sub: argparse._SubParsersAction) -> None`` whose handlers take
+# ``(settings, args) -> int`` through ``set_defaults(func=...)``.
+COMMAND_MODULES: list[str] = []
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="socketlab", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command_name", required=True)
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(f"socketlab.{module_name}").register(sub)
     sub.add_parser("build", help="build every image (base image included)").set_defaults(func=cmd_build)
     sub.add_parser("up", help="build and start the lab, wait for health, show it").set_defaults(func=cmd_up)
     sub.add_parser("down", help="stop and remove the lab").set_defaults(func=cmd_down)
@@ -99,4 +107,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(os.sys.argv[1:]))
+    sys.exit(main())

@@ -13,10 +13,11 @@ import docker
 import pytest
 from testcontainers.compose import DockerCompose
 
+from socketlab.hosts import ClientHost
 from socketlab.images import build_images
 from socketlab.settings import REPO_ROOT, LabSettings
 
-from .lab import ClientHost, Lab
+from .lab import Lab
 
 TEST_SETTINGS = LabSettings(
     project=os.environ.get("SOCKETLAB_TEST_PROJECT", "socketlab-test"),
@@ -37,7 +38,7 @@ def docker_client() -> docker.DockerClient:
     try:
         client = docker.from_env()
         client.ping()
-    except Exception as exc:  # noqa: BLE001 - any failure means "no engine"
+    except Exception as exc:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI=true but no Docker engine answers: {exc}")
         pytest.skip(f"no Docker engine: {exc}")
@@ -50,7 +51,10 @@ def lab(docker_client: docker.DockerClient) -> Iterator[Lab]:
                        if k.startswith(("COMPOSE_", "SOCKETLAB_"))})
     os.environ["TESTCONTAINERS_RYUK_DISABLED"] = "true"
     build_images(TEST_SETTINGS, quiet=True)
-    compose = DockerCompose(REPO_ROOT, compose_file_name="docker-compose.yml", wait=True, build=False)
+    # SOCKETLAB_TEST_SERVICES=a,b brings up only those services (for working on one); CI brings all.
+    only = [name for name in os.environ.get("SOCKETLAB_TEST_SERVICES", "").split(",") if name] or None
+    compose = DockerCompose(REPO_ROOT, compose_file_name="docker-compose.yml", wait=True, build=False,
+                            services=only)
     compose.stop()  # a stack left over from an interrupted run would hold the subnets
     compose.start()
     the_lab = Lab(TEST_SETTINGS, compose, docker_client)

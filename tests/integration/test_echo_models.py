@@ -7,10 +7,11 @@ import socket
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
 from socketlab_clients.echo_check import echo_roundtrip
 
-from .lab import ClientHost, Lab
+from socketlab.hosts import ClientHost
+
+from .lab import Lab
 
 TCP_ECHO_SERVICES = {
     "echo-iterative": 810, "echo-fork": 811, "echo-thread": 812, "echo-select": 813,

@@ -6,7 +6,7 @@ from __future__ import annotations
 class EchoSession:
     """Echo everything; once the peer half-closes, finish sending and close."""
 
-    __slots__ = ("closing", "_chunks")
+    __slots__ = ("_chunks", "closing")
 
     def __init__(self, peer: tuple | None = None) -> None:
         self.closing = False

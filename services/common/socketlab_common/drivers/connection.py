@@ -27,7 +27,7 @@ _GONE = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError, TimeoutE
 class Connection:
     """A client socket, its session and the bytes the kernel has not taken yet."""
 
-    __slots__ = ("sock", "session", "peer", "pending", "broken", "fileno")
+    __slots__ = ("broken", "fileno", "peer", "pending", "session", "sock")
 
     def __init__(self, sock: socket.socket, session: Session, peer: tuple) -> None:
         sock.setblocking(False)

@@ -67,7 +67,7 @@ def _child(listener: socket.socket, sock: socket.socket, peer: tuple, new_sessio
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
         listener.close()
         serve_blocking_connection(sock, new_session(peer), stop)
-    except BaseException:  # noqa: BLE001 - a child must never unwind into the parent's code
+    except BaseException:
         log.exception("child serving %s failed", peer)
         status = 1
     finally:

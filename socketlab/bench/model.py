@@ -1,0 +1,51 @@
+"""The shapes every benchmark suite shares: what a run gets and what it returns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import docker
+
+from ..hosts import ClientHost, start_client_host
+from ..settings import LabSettings
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """One measurement: a case, against one target, one repetition.
+
+    `metrics` uses these keys where they apply: requests_per_s, mib_per_s,
+    p50_ms, p90_ms, p99_ms, max_ms, errors, connections (held), delivered_fraction.
+    """
+
+    suite: str
+    case: str
+    target: str
+    repetition: int
+    metrics: dict[str, float]
+    notes: str = ""
+
+
+@dataclass
+class BenchContext:
+    settings: LabSettings
+    docker: docker.DockerClient
+    quick: bool = False             # tiny sizes and durations, for the CI smoke run
+    repetitions: int = 3
+    load_cpuset: str | None = None  # cores for load generators (None: no pinning)
+    progress: Callable[[str], None] = lambda _message: None
+    _hosts: list[ClientHost] = field(default_factory=list)
+
+    def client_host(self, network: str = "public", host_number: int | None = None, **run_kwargs) -> ClientHost:
+        """Start a load-generating client host (pinned to `load_cpuset` if set)."""
+        if self.load_cpuset and "cpuset_cpus" not in run_kwargs:
+            run_kwargs["cpuset_cpus"] = self.load_cpuset
+        host = start_client_host(self.docker, self.settings, network, host_number,
+                                 labels={"socketlab.system": "benchmark load host"}, **run_kwargs)
+        self._hosts.append(host)
+        return host
+
+    def stop_hosts(self) -> None:
+        while self._hosts:
+            self._hosts.pop().stop()

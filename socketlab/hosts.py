@@ -1,0 +1,100 @@
+"""Client hosts: containers of the client image, each a separate machine on a lab network.
+
+Tests, benchmarks and the CLI all start hosts the same way: on a compose
+network of the lab, optionally at a fixed address, running `sleep infinity`
+so programs can be executed on them with `docker exec`.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+
+import docker
+from docker.types import EndpointConfig
+
+from .settings import LabSettings
+
+CLIENT_IMAGE = "socketlab/client:latest"
+
+
+@dataclass
+class ExecResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+@dataclass
+class ClientHost:
+    """A client machine on a lab network: run real programs on it."""
+
+    container: docker.models.containers.Container
+    ip: str
+    network: str
+
+    @property
+    def id(self) -> str:
+        return self.container.id
+
+    def run(self, *argv: str, stdin: bytes | str | None = None, timeout: float = 120) -> ExecResult:
+        """Run a program on this host (``docker exec -i``), feeding `stdin` if given."""
+        data = stdin.encode() if isinstance(stdin, str) else stdin
+        proc = subprocess.run(
+            ["docker", "exec", "-i", self.id, *argv],
+            input=data if data is not None else b"",
+            capture_output=True,
+            timeout=timeout,
+        )
+        return ExecResult(proc.returncode, proc.stdout.decode(errors="replace"),
+                          proc.stderr.decode(errors="replace"))
+
+    def sh(self, script: str, timeout: float = 120) -> ExecResult:
+        return self.run("sh", "-c", script, timeout=timeout)
+
+    def popen(self, *argv: str) -> subprocess.Popen:
+        """Start a long-running program on this host with pipes to its stdin/stdout/stderr."""
+        return subprocess.Popen(
+            ["docker", "exec", "-i", self.id, *argv],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+
+    def stop(self) -> None:
+        try:
+            self.container.remove(force=True)
+        except docker.errors.NotFound:
+            pass
+
+
+def start_client_host(
+    client: docker.DockerClient,
+    settings: LabSettings,
+    network: str = "public",
+    host_number: int | None = None,
+    *,
+    image: str = CLIENT_IMAGE,
+    labels: dict[str, str] | None = None,
+    **run_kwargs,
+) -> ClientHost:
+    """Start a client host; `host_number` fixes its address (keep it below 128)."""
+    net = settings.network(network)
+    ip = settings.subnet_ip(network, host_number) if host_number is not None else None
+    container = client.containers.run(
+        image,
+        ["sleep", "infinity"],
+        detach=True,
+        init=True,
+        network=net,
+        networking_config={net: EndpointConfig(client.api.api_version, ipv4_address=ip)} if ip else None,
+        cap_add=["NET_ADMIN", "NET_RAW"],
+        labels={"com.docker.compose.project": settings.project, "socketlab.model": "client",
+                "socketlab.system": "client host", **(labels or {})},
+        **run_kwargs,
+    )
+    container.reload()
+    actual_ip = container.attrs["NetworkSettings"]["Networks"][net]["IPAddress"]
+    return ClientHost(container, actual_ip, network)
