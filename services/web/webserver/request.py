@@ -1,0 +1,234 @@
+"""HTTP/1.1 request heads parsed from a byte stream, with no socket in sight.
+
+`RequestParser` is fed whatever `recv` returned (a whole request, several
+pipelined ones, or one byte) and hands back complete requests in order. It
+enforces the limits that keep one client from eating the server's memory:
+
+* request line longer than `Limits.max_request_line` bytes -> 414
+* header block (request line included) longer than `Limits.max_header_bytes`
+  bytes, or more than `Limits.max_headers` fields -> 431
+* a body longer than `Limits.max_body` -> 413; shorter bodies (Content-Length)
+  are read and discarded so the next pipelined request starts where it should
+* `Transfer-Encoding` (chunked bodies) -> 400: a static server has no use for
+  them and guessing where such a body ends is how request smuggling starts
+
+Any of these is fatal: the parser stops reading and the connection is closed
+after the error response, because the stream position is no longer trusted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_TOKEN = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
+_VERSION = re.compile(rb"HTTP/([0-9])\.([0-9])\Z")
+_BAD_VALUE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+_DIGITS = re.compile(r"[0-9]+\Z")
+_HEAD_END = re.compile(rb"\n\r?\n")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Size limits for one request; the defaults match common servers (nginx: 8 KiB lines)."""
+
+    max_request_line: int = 8 * 1024
+    max_header_bytes: int = 16 * 1024
+    max_headers: int = 100
+    max_body: int = 64 * 1024
+
+
+class ParseError(Exception):
+    """A request the server must refuse; `status` is the HTTP status to answer with."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+@dataclass(slots=True)
+class Request:
+    """One parsed request head. Header names are lower-case; repeated fields are joined by ", "."""
+
+    method: str
+    target: str
+    version: str
+    headers: dict[str, str] = field(default_factory=dict)
+    keep_alive: bool = True
+    body_length: int = 0
+
+    @property
+    def request_line(self) -> str:
+        return f"{self.method} {self.target} {self.version}"
+
+
+class RequestParser:
+    """Incremental parser: `feed` bytes, then call `next_request` until it returns None."""
+
+    __slots__ = ("_body_left", "_buf", "_dead", "_limits", "_scanned")
+
+    def __init__(self, limits: Limits | None = None) -> None:
+        self._limits = limits or Limits()
+        self._buf = bytearray()
+        self._scanned = 0          # bytes of _buf already searched for the end of the head
+        self._body_left = 0        # bytes of a request body still to discard
+        self._dead = False
+
+    def feed(self, data: bytes) -> None:
+        if not self._dead:
+            self._buf += data
+
+    @property
+    def has_partial(self) -> bool:
+        """True while bytes of an unfinished request (or body) are buffered."""
+        return bool(self._buf) or self._body_left > 0
+
+    def next_request(self) -> Request | None:
+        """Return the next complete request, None if more bytes are needed.
+
+        Raises ParseError for a request that must be refused; the parser is
+        then dead and ignores all further input.
+        """
+        if self._dead:
+            return None
+        try:
+            return self._next()
+        except ParseError:
+            self._dead = True
+            self._buf.clear()
+            raise
+
+    def _next(self) -> Request | None:
+        buf = self._buf
+        if self._body_left:
+            skip = min(self._body_left, len(buf))
+            del buf[:skip]
+            self._body_left -= skip
+            if self._body_left:
+                return None
+        # RFC 9112 2.2: ignore empty lines received before a request line.
+        while buf[:1] in (b"\r", b"\n"):
+            if buf[:2] == b"\r\n":
+                del buf[:2]
+            elif buf[:1] == b"\n":
+                del buf[:1]
+            elif len(buf) == 1:
+                return None    # a lone CR: wait to see whether LF follows
+            else:
+                raise ParseError(400, "stray carriage return")
+            self._scanned = 0
+        if not buf:
+            return None
+        end, skip = self._find_head_end()
+        if end < 0:
+            self._check_incomplete()
+            return None
+        head = bytes(buf[:end])
+        del buf[:end + skip]
+        self._scanned = 0
+        request = self._parse_head(head)
+        if request.body_length:
+            self._body_left = request.body_length
+            self._next_body_only()
+        return request
+
+    def _next_body_only(self) -> None:
+        skip = min(self._body_left, len(self._buf))
+        del self._buf[:skip]
+        self._body_left -= skip
+
+    def _find_head_end(self) -> tuple[int, int]:
+        """Position of the empty line ending the head, and its length; (-1, 0) if absent.
+
+        Bare LF line endings are accepted too (RFC 9112 2.2 allows it): people type them into nc.
+        """
+        buf = self._buf
+        match = _HEAD_END.search(buf, max(self._scanned - 2, 0))
+        if match is None:
+            self._scanned = len(buf)
+            return -1, 0
+        return match.start(), match.end() - match.start()
+
+    def _check_incomplete(self) -> None:
+        limits, buf = self._limits, self._buf
+        newline = buf.find(b"\n")
+        line_length = len(buf) if newline < 0 else newline
+        if line_length > limits.max_request_line:
+            raise ParseError(414, f"request line longer than {limits.max_request_line} bytes")
+        if len(buf) > limits.max_header_bytes:
+            raise ParseError(431, f"request header block longer than {limits.max_header_bytes} bytes")
+
+    def _parse_head(self, head: bytes) -> Request:
+        limits = self._limits
+        lines = head.split(b"\n")
+        line = lines[0].removesuffix(b"\r")
+        if len(line) > limits.max_request_line:
+            raise ParseError(414, f"request line longer than {limits.max_request_line} bytes")
+        if len(head) > limits.max_header_bytes:
+            raise ParseError(431, f"request header block longer than {limits.max_header_bytes} bytes")
+        if len(lines) - 1 > limits.max_headers:
+            raise ParseError(431, f"more than {limits.max_headers} header fields")
+        parts = line.split(b" ")
+        if len(parts) != 3 or not all(parts):
+            raise ParseError(400, "malformed request line")
+        method, target, version = parts
+        if not _TOKEN.match(method):
+            raise ParseError(400, "malformed method")
+        match = _VERSION.match(version)
+        if not match:
+            raise ParseError(400, "malformed HTTP version")
+        if match.group(1) != b"1":
+            raise ParseError(505, "only HTTP/1.x is supported")
+        if any(b < 0x21 or b > 0x7E for b in target):
+            raise ParseError(400, "request target must be visible ASCII")
+        headers = self._parse_fields(lines[1:])
+        minor = match.group(2)
+        request = Request(method.decode("ascii"), target.decode("ascii"),
+                          "HTTP/1.1" if minor != b"0" else "HTTP/1.0", headers)
+        self._check_framing(request, minor)
+        return request
+
+    @staticmethod
+    def _parse_fields(lines: list[bytes]) -> dict[str, str]:
+        headers: dict[str, str] = {}
+        hosts = 0
+        for raw in lines:
+            raw = raw.removesuffix(b"\r")
+            if raw[:1] in (b" ", b"\t"):
+                raise ParseError(400, "obsolete header line folding")
+            name, colon, value = raw.partition(b":")
+            if not colon or not _TOKEN.match(name):
+                raise ParseError(400, "malformed header field")
+            value = value.strip(b" \t")
+            if _BAD_VALUE.search(value):
+                raise ParseError(400, "control character in a header value")
+            key = name.decode("ascii").lower()
+            text = value.decode("latin-1")
+            if key == "host":
+                hosts += 1
+            if key in headers:
+                headers[key] = f"{headers[key]}, {text}"
+            else:
+                headers[key] = text
+        if hosts > 1:
+            raise ParseError(400, "more than one Host header")
+        return headers
+
+    def _check_framing(self, request: Request, minor: bytes) -> None:
+        headers = request.headers
+        if minor != b"0" and "host" not in headers:
+            raise ParseError(400, "HTTP/1.1 request without Host")
+        if "transfer-encoding" in headers:
+            raise ParseError(400, "request bodies with Transfer-Encoding are not accepted")
+        length = headers.get("content-length")
+        if length is not None:
+            values = {v.strip() for v in length.split(",")}
+            if len(values) != 1 or not _DIGITS.match(next(iter(values))):
+                raise ParseError(400, "invalid Content-Length")
+            body = int(values.pop())
+            if body > self._limits.max_body:
+                raise ParseError(413, f"request body longer than {self._limits.max_body} bytes")
+            request.body_length = body
+        tokens = {t.strip().lower() for t in headers.get("connection", "").split(",")}
+        request.keep_alive = "keep-alive" in tokens if minor == b"0" else "close" not in tokens
