@@ -3,6 +3,7 @@
 ``tcp PORT`` succeeds once something accepts connections on 127.0.0.1:PORT
 (connect only: the iterative echo may be busy with another client and still
 be healthy). ``udp-echo PORT`` sends a datagram and expects it back.
+``chat PORT`` sends the chat room's bare heartbeat ``H`` and expects ``PONG``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,16 @@ def probe_udp_echo(port: int, host: str = "127.0.0.1") -> None:
             raise OSError(f"unexpected reply {data!r}")
 
 
-PROBES = {"tcp": probe_tcp, "udp-echo": probe_udp_echo}
+def probe_chat(port: int, host: str = "127.0.0.1") -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(TIMEOUT)
+        sock.sendto(b"H", (host, port))
+        data, _ = sock.recvfrom(64)
+        if data != b"PONG":
+            raise OSError(f"unexpected reply {data!r}")
+
+
+PROBES = {"tcp": probe_tcp, "udp-echo": probe_udp_echo, "chat": probe_chat}
 
 
 def main(argv: list[str]) -> int:
