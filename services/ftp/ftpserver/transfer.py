@@ -1,0 +1,230 @@
+"""Data connections: the blocking I/O half of a transfer.
+
+Runs in the control connection's thread (thread-per-connection model), so a
+transfer simply blocks that thread; other clients have their own. Between
+chunks it peeks at the control connection: a client that disconnects or
+sends ABOR ends the transfer at once.
+
+Uploads go to a hidden temporary file in the target directory and are
+renamed over the final name only once complete (`os.replace` is atomic), so
+an aborted upload leaves nothing under the final name and two concurrent
+uploads of one name never interleave: the last to finish wins, whole.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import select
+import socket
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from .jail import UPLOAD_PREFIX
+from .session import Transfer, TransferResult
+
+CHUNK = 1 << 20
+"""Receive buffer for uploads and ASCII conversion."""
+
+SENDFILE_SLICE = 64 << 20
+"""RETR sends this much per socket.sendfile call, then looks at the control connection."""
+
+EOF_GRACE = 0.02
+"""After an upload's data EOF, how long to watch for the control connection closing too.
+
+A killed client closes both connections at once; a finished one closes only
+the data connection and waits for 226. Telling them apart costs this wait.
+"""
+
+
+class PortAllocator:
+    """Hands out passive ports from the configured range, round robin, across all sessions."""
+
+    def __init__(self, ports: range) -> None:
+        self.ports = ports
+        self._next = 0
+        self._lock = threading.Lock()
+
+    def listen(self, ip: str) -> socket.socket:
+        with self._lock:  # bind+listen as one step, so two sessions never share a port
+            for _ in range(len(self.ports)):
+                port = self.ports[self._next % len(self.ports)]
+                self._next += 1
+                sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                try:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                    sock.bind((ip, port))
+                    sock.listen(1)
+                    return sock
+                except OSError:
+                    sock.close()
+        raise OSError(errno.EADDRINUSE, f"all {len(self.ports)} passive ports are busy")
+
+
+class DataChannel:
+    """One session's data connection set-up: its passive listener, or an active connect."""
+
+    def __init__(self, allocator: PortAllocator, local_ip: str, peer_ip: str, timeout: float) -> None:
+        self.allocator = allocator
+        self.local_ip = local_ip
+        self.peer_ip = peer_ip
+        self.timeout = timeout
+        self._listener: socket.socket | None = None
+
+    def open(self) -> int:
+        self.close()
+        self._listener = self.allocator.listen(self.local_ip)
+        return self._listener.getsockname()[1]
+
+    def close(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+
+    def connect(self, transfer: Transfer) -> socket.socket:
+        """The data connection for `transfer`: accept (passive) or connect (active)."""
+        if transfer.active is not None:
+            return socket.create_connection(transfer.active, self.timeout, source_address=(self.local_ip, 0))
+        if self._listener is None:
+            raise OSError("no passive listener")
+        listener, self._listener = self._listener, None
+        with listener:
+            listener.settimeout(self.timeout)
+            deadline = time.monotonic() + self.timeout
+            while True:
+                conn, peer = listener.accept()
+                if peer[0] == self.peer_ip:
+                    return conn
+                conn.close()  # someone else raced for the port (connection theft): not them
+                if time.monotonic() > deadline:
+                    raise TimeoutError("no data connection from the client")
+
+
+class ControlWatch:
+    """Peeks at the control connection during a transfer without consuming commands."""
+
+    def __init__(self, control: socket.socket) -> None:
+        self.control = control
+
+    def check(self, wait: float = 0.0) -> str:
+        """"" while all is well, else "connection-lost" or "aborted"."""
+        try:
+            readable, _, _ = select.select([self.control], [], [], wait)
+            if not readable:
+                return ""
+            data = self.control.recv(4096, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            return ""
+        except (OSError, ValueError):
+            return "connection-lost"
+        if not data:
+            return "connection-lost"
+        return "aborted" if b"ABOR" in data.upper() else ""
+
+
+def run_transfer(transfer: Transfer, channel: DataChannel, control: socket.socket) -> TransferResult:
+    """Open the data connection, move the bytes, close it; never raises for network trouble."""
+    started = time.monotonic()
+    try:
+        conn = channel.connect(transfer)
+    except OSError:
+        channel.close()
+        return TransferResult(False, 0, time.monotonic() - started, "no-data-connection")
+    watch = ControlWatch(control)
+    moved = [0]
+    try:
+        with conn:
+            conn.settimeout(channel.timeout)
+            if transfer.upload:
+                error = _receive_file(conn, transfer, watch, moved)
+            elif transfer.verb == "RETR":
+                error = _send_file(conn, transfer, watch, moved)
+            else:
+                conn.sendall(transfer.payload)
+                moved[0] = len(transfer.payload)
+                error = ""
+    except TimeoutError:
+        error = "timed out"
+    except OSError as exc:
+        error = "local: " + exc.strerror if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EACCES) else (
+            "connection-lost")
+    return TransferResult(not error, moved[0], time.monotonic() - started, error)
+
+
+def _send_file(conn: socket.socket, transfer: Transfer, watch: ControlWatch, moved: list[int]) -> str:
+    assert transfer.path is not None
+    with open(transfer.path, "rb") as source:
+        if transfer.ascii:
+            source.seek(transfer.offset)
+            carry = b""
+            while chunk := source.read(CHUNK):
+                chunk, carry = _split_cr(carry + chunk)
+                data = chunk.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+                conn.sendall(data)
+                moved[0] += len(data)
+                if error := watch.check():
+                    return error
+            conn.sendall(carry)
+            moved[0] += len(carry)
+            return ""
+        offset = transfer.offset
+        size = os.fstat(source.fileno()).st_size
+        while offset < size:
+            sent = conn.sendfile(source, offset, SENDFILE_SLICE)
+            if sent == 0:
+                break  # the file shrank meanwhile
+            offset += sent
+            moved[0] += sent
+            if error := watch.check():
+                return error
+    return ""
+
+
+def _receive_file(conn: socket.socket, transfer: Transfer, watch: ControlWatch, moved: list[int]) -> str:
+    assert transfer.path is not None
+    target: Path = transfer.path
+    fd, temp = tempfile.mkstemp(prefix=UPLOAD_PREFIX, dir=target.parent)
+    done = False
+    try:
+        with os.fdopen(fd, "wb", buffering=0) as out:
+            if transfer.verb == "APPE" and target.is_file():
+                with open(target, "rb") as existing:
+                    while block := existing.read(CHUNK):
+                        out.write(block)
+            buffer = bytearray(CHUNK)
+            view = memoryview(buffer)
+            carry = b""
+            while True:
+                count = conn.recv_into(buffer)
+                if count == 0:
+                    break
+                moved[0] += count
+                if transfer.ascii:
+                    data, carry = _split_cr(carry + bytes(view[:count]))
+                    out.write(data.replace(b"\r\n", b"\n"))
+                else:
+                    out.write(view[:count])
+                if error := watch.check():
+                    return error
+            out.write(carry)
+        if error := watch.check(EOF_GRACE):
+            return error
+        os.chmod(temp, 0o644)
+        os.replace(temp, target)
+        done = True
+        return ""
+    finally:
+        if not done:
+            try:
+                os.unlink(temp)
+            except FileNotFoundError:
+                pass
+
+
+def _split_cr(data: bytes) -> tuple[bytes, bytes]:
+    """Hold back a trailing CR: its LF may start the next chunk."""
+    if data.endswith(b"\r"):
+        return data[:-1], b"\r"
+    return data, b""
