@@ -14,6 +14,7 @@ import html
 import mimetypes
 import os
 import stat
+import time
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from urllib.parse import quote, unquote_to_bytes
@@ -30,6 +31,9 @@ _TYPES = {
     ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp", ".ico": "image/x-icon",
     ".woff2": "font/woff2", ".woff": "font/woff", ".pdf": "application/pdf", ".wasm": "application/wasm",
 }
+
+RESOLVE_TTL = 1.0
+RESOLVE_CACHE_ENTRIES = 4096
 
 
 def content_type(path: str) -> str:
@@ -124,12 +128,12 @@ class Site:
         self._cache: dict[str, FileInfo] = {}
         self._cached_bytes = 0
         self._prefix = self.root.rstrip(os.sep) + os.sep
+        self._resolved: dict[str, tuple[float, str, str | None]] = {}
 
     def lookup(self, target: str) -> Lookup:
         """Resolve a request target; raises ParseError(400) for refused encodings."""
-        url_path, segments = decode_target(target)
-        real = os.path.realpath(os.path.join(self.root, *segments))
-        if real != self.root and not real.startswith(self._prefix):
+        url_path, real = self._resolve(target)
+        if real is None:
             return Missing()   # a symlink pointing outside the root: not ours to serve
         try:
             st = os.stat(real)
@@ -151,6 +155,27 @@ class Site:
         if not stat.S_ISREG(st.st_mode) or url_path.endswith("/"):
             return Missing()   # devices, FIFOs and sockets are never served; a file is not a directory
         return self._found(real, st)
+
+    def _resolve(self, target: str) -> tuple[str, str | None]:
+        """(URL path, real file path or None if outside the root), cached for RESOLVE_TTL seconds.
+
+        `realpath` costs an lstat per path component; a browser or a benchmark
+        asks for the same few targets again and again, so the answer is reused
+        for a second (symlinks changed meanwhile are seen a second late).
+        The file itself is stat'ed on every request.
+        """
+        now = time.monotonic()
+        hit = self._resolved.get(target)
+        if hit is not None and hit[0] > now:
+            return hit[1], hit[2]
+        url_path, segments = decode_target(target)
+        real: str | None = os.path.realpath(os.path.join(self.root, *segments))
+        if real != self.root and not real.startswith(self._prefix):
+            real = None
+        if len(self._resolved) >= RESOLVE_CACHE_ENTRIES:
+            self._resolved.clear()
+        self._resolved[target] = (now + RESOLVE_TTL, url_path, real)
+        return url_path, real
 
     def file(self, relative: str) -> FileInfo | None:
         """A file directly under the root by name (the custom 404 page), or None."""

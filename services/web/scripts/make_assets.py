@@ -1,6 +1,6 @@
-"""Draw the sample site's images with the standard library only (PNG via zlib, GIF via LZW).
+"""Draw the sample site's images (PNG via zlib, GIF via LZW) and the benchmark files, stdlib only.
 
-Run from the repository root: ``python3 services/web/scripts/make_images.py``.
+Run from the repository root: ``python3 services/web/scripts/make_assets.py``.
 The outputs are committed (a few KiB); the script documents where they came
 from and regenerates them byte for byte.
 """
@@ -88,6 +88,11 @@ def main() -> None:
     (images / "logo.png").write_bytes(logo)
     palette = [(255, 255, 255), (200, 30, 30), (30, 140, 60), (40, 80, 200), (240, 200, 40)]
     (images / "wrap.gif").write_bytes(gif(48, 48, palette, lambda x, y: ((x // 8) + (y // 8)) % 5))
+    bench = STATIC / "bench"
+    bench.mkdir(exist_ok=True)
+    for name, size in (("1k.txt", 1024), ("100k.txt", 100 * 1024)):
+        line = b"socketlab web benchmark file: the same bytes for every server under test.\n"
+        (bench / name).write_bytes((line * (size // len(line) + 1))[:size])
     (STATIC / "favicon.ico").write_bytes(ico_from_png(png(32, 32, lambda x, y: logo_pixel(x * 2, y * 2)), 32))
 
 
