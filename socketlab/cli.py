@@ -65,14 +65,19 @@ def client_command(settings: LabSettings, network: str, ip: str | None, command:
 
 
 def cmd_client(settings: LabSettings, args: argparse.Namespace) -> int:
-    argv = client_command(settings, args.network, args.ip, args.command)
+    network, ip, command = args.network, args.ip, args.command
+    if command[:1] == ["shell"]:  # `socketlab client shell --network private`: an interactive bash
+        from .shell import shell_request
+
+        network, ip, command = shell_request(network, ip, command[1:])
+    argv = client_command(settings, network, ip, command)
     return subprocess.call(argv)
 
 
 # Feature modules that add their own subcommands: each has
 # ``register(sub: argparse._SubParsersAction) -> None`` whose handlers take
 # ``(settings, args) -> int`` through ``set_defaults(func=...)``.
-COMMAND_MODULES: list[str] = ["chat"]
+COMMAND_MODULES: list[str] = ["chat", "check", "capture", "topology"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("ps", help="every host: model, networks, IPs, ports, health").set_defaults(func=cmd_ps)
     client = sub.add_parser(
         "client", help="run a command (default: a shell) on a fresh client host",
-        description="examples: socketlab client echo-client echo-select | socketlab client udp-client echo-udp",
+        description="examples: socketlab client echo-client echo-select | socketlab client udp-client echo-udp"
+                    " | socketlab client shell --network private",
     )
     client.add_argument("--network", default="public", choices=["public", "private"])
     client.add_argument("--ip", help="a fixed address for this host (default: assigned)")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import docker
 from rich.table import Table
@@ -18,6 +18,7 @@ class HostRow:
     addresses: dict[str, str]  # network name (without project prefix) -> IPv4
     ports: list[str]
     state: str
+    listens: list[str] = field(default_factory=list)  # the image's EXPOSEd ports: reachable inside the lab
 
 
 def lab_hosts(settings: LabSettings, client: docker.DockerClient | None = None) -> list[HostRow]:
@@ -53,6 +54,7 @@ def _row(settings: LabSettings, container) -> HostRow:
         addresses=addresses,
         ports=ports,
         state=state,
+        listens=sorted((attrs["Config"].get("ExposedPorts") or {}), key=_port_key),
     )
 
 
@@ -66,10 +68,124 @@ def _sort_key(addresses: dict[str, str]) -> tuple[int, ...]:
 
 def hosts_table(rows: list[HostRow], title: str) -> Table:
     table = Table(title=title)
-    for column in ("service", "system", "model", "networks / IPs", "ports", "state"):
+    for column in ("service", "system", "model", "networks / IPs", "listens", "published", "state"):
         table.add_column(column)
     for row in rows:
         nets = "\n".join(f"{net}: {ip}" for net, ip in sorted(row.addresses.items()))
         style = "green" if "healthy" in row.state and "unhealthy" not in row.state else "yellow"
-        table.add_row(row.service, row.system, row.model, nets, "\n".join(row.ports), row.state, style=style)
+        table.add_row(row.service, row.system, row.model, nets, compact_ports(row.listens), "\n".join(row.ports),
+                      row.state, style=style)
     return table
+
+
+def service_container(settings: LabSettings, service: str, client: docker.DockerClient | None = None):
+    """The running container of compose service `service` in this lab; LookupError if none."""
+    client = client or docker.from_env()
+    found = client.containers.list(filters={"label": [f"com.docker.compose.project={settings.project}",
+                                                      f"com.docker.compose.service={service}"]})
+    if not found:
+        raise LookupError(f"service {service!r} is not running in project {settings.project!r} (socketlab up)")
+    return found[0]
+
+
+def container_ip(settings: LabSettings, container, network: str) -> str:
+    """A container's IPv4 address on one of the lab's networks ("" if not attached)."""
+    nets = container.attrs["NetworkSettings"]["Networks"]
+    return (nets.get(settings.network(network)) or {}).get("IPAddress", "")
+
+
+def _port_key(spec: str) -> tuple[int, str]:
+    number, _, proto = spec.partition("/")
+    return (int(number) if number.isdigit() else 0, proto)
+
+
+def compact_ports(specs: list[str]) -> str:
+    """``["9001/tcp", "9001/udp"]`` -> ``"9001 tcp+udp"``: one line per port."""
+    by_port: dict[str, list[str]] = {}
+    for spec in specs:
+        number, _, proto = spec.partition("/")
+        by_port.setdefault(number, []).append(proto or "tcp")
+    return "\n".join(f"{number} {'+'.join(protos)}" for number, protos in by_port.items())
+
+
+@dataclass(frozen=True)
+class NetworkInfo:
+    """One lab network as Docker has it: the facts section 1.1.3 is about."""
+
+    name: str  # without the project prefix
+    subnet: str
+    gateway: str
+    internal: bool
+
+
+def lab_networks(settings: LabSettings, client: docker.DockerClient | None = None) -> list[NetworkInfo]:
+    client = client or docker.from_env()
+    found = []
+    for net in client.networks.list(filters={"label": f"com.docker.compose.project={settings.project}"}):
+        attrs = net.attrs
+        config = (attrs.get("IPAM", {}).get("Config") or [{}])[0]
+        found.append(NetworkInfo(net.name.removeprefix(f"{settings.project}_"), config.get("Subnet", "?"),
+                                 config.get("Gateway", "?"), bool(attrs.get("Internal"))))
+    return sorted(found, key=lambda n: n.subnet)
+
+
+def topology_tree(rows: list[HostRow], networks: list[NetworkInfo], title: str):
+    """Networks as branches, hosts as leaves; a multi-homed host appears under each of its networks."""
+    from rich.tree import Tree
+
+    tree = Tree(f"[bold]{title}")
+    for net in networks:
+        kind = "internal: no route out, unreachable from other networks" if net.internal else "routed via the gateway"
+        branch = tree.add(f"[bold cyan]{net.name}[/] {net.subnet} gateway {net.gateway} [dim]({kind})")
+        members = [r for r in rows if net.name in r.addresses]
+        for row in sorted(members, key=lambda r: _sort_key({net.name: r.addresses[net.name]})):
+            others = [f"{n} {ip}" for n, ip in sorted(row.addresses.items()) if n != net.name]
+            also = f" [magenta](multi-homed: also {', '.join(others)})[/]" if others else ""
+            listens = compact_ports(row.listens).replace("\n", ", ")
+            published = f" published {', '.join(row.ports)}" if row.ports else ""
+            branch.add(f"{row.addresses[net.name]:<12} [bold]{row.service}[/] {row.model}"
+                       f"{' listens ' + listens if listens else ''}{published}{also} [dim]{row.state}")
+    return tree
+
+
+def mermaid(rows: list[HostRow], networks: list[NetworkInfo]) -> str:
+    """A Mermaid flowchart of the running lab, for a README (every host, subnet and IP)."""
+    lines = ["flowchart LR"]
+    host_ids = {row.service: f"h{i}" for i, row in enumerate(rows)}
+    for net in networks:
+        label = f"{net.name} {net.subnet}" + (" — internal: true" if net.internal else "")
+        lines.append(f'  subgraph {net.name}["{label}"]')
+        for row in rows:
+            if net.name in row.addresses and len(row.addresses) == 1:
+                lines.append(f'    {host_ids[row.service]}["{row.service}<br/>{row.addresses[net.name]}"]')
+        lines.append("  end")
+    for row in rows:
+        if len(row.addresses) > 1:
+            ips = "<br/>".join(f"{n} {ip}" for n, ip in sorted(row.addresses.items()))
+            lines.append(f'  {host_ids[row.service]}(["{row.service} (multi-homed)<br/>{ips}"])')
+            for net in sorted(row.addresses):
+                lines.append(f"  {host_ids[row.service]} --- {net}")
+    return "\n".join(lines)
+
+
+def cmd_topology(settings: LabSettings, args) -> int:
+    from rich.console import Console
+
+    console = Console()
+    rows = lab_hosts(settings)
+    if not rows:
+        console.print(f"no containers in project {settings.project!r}; run `socketlab up`")
+        return 1
+    networks = lab_networks(settings)
+    if args.mermaid:
+        print(mermaid(rows, networks))
+    else:
+        console.print(topology_tree(rows, networks, f"socketlab ({settings.project})"))
+    return 0
+
+
+def register(sub) -> None:
+    """`socketlab topology`: the same hosts as `ps`, drawn per network (or as Mermaid)."""
+    parser = sub.add_parser("topology", help="networks, subnets and every host on them (tree or --mermaid)")
+    parser.add_argument("--mermaid", action="store_true", help="print a Mermaid flowchart instead")
+    parser.set_defaults(func=cmd_topology)

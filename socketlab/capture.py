@@ -1,0 +1,130 @@
+"""`socketlab capture SERVICE`: tcpdump inside a service's network namespace, saved as pcap.
+
+The service images carry no tcpdump and run with every capability dropped,
+so the capture runs in a throwaway client-image container that *joins* the
+service's network namespace (``--network container:<id>``): it sees exactly
+the interfaces and packets the service sees, both networks for a multi-homed
+one, without touching the service. tcpdump writes pcap to its stdout
+(``-w - -U``: one flush per packet), which is streamed into a local file that
+Wireshark opens — or to stdout with ``-o -`` (``... -o - | wireshark -k -i -``).
+
+Example, the notes' three-way handshake and four-way close (1.3.1)::
+
+    socketlab capture echo-epoll -c 20 -o handshake.pcap tcp port 8888
+    socketlab client sh -c 'echo hi | nc -N echo-epoll 8888'     # in another terminal
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+
+from .hosts import CLIENT_IMAGE
+from .pcap import closed_both_ways, connection_story, read_capture
+from .settings import LabSettings
+from .topology import service_container
+
+console = Console(stderr=True)
+
+
+def capture_argv(container_id: str, *, interface: str = "any", count: int | None = None,
+                 duration: float | None = None, bpf: list[str] | None = None, project: str = "") -> list[str]:
+    """The `docker run` line: tcpdump in the namespace of `container_id`, pcap on stdout."""
+    tcpdump = ["tcpdump", "-n", "-U", "-i", interface, "-w", "-"]
+    if count:
+        tcpdump += ["-c", str(count)]
+    tcpdump += bpf or []
+    if duration:
+        # SIGINT makes tcpdump flush and print its counts, just as Ctrl-C does.
+        tcpdump = ["timeout", "-s", "INT", f"{duration:g}", *tcpdump]
+    return ["docker", "run", "--rm", "--init", "--network", f"container:{container_id}",
+            "--cap-add", "NET_RAW", "--cap-add", "NET_ADMIN",
+            "--label", f"socketlab.capture={project}", CLIENT_IMAGE, *tcpdump]
+
+
+@dataclass
+class RunningCapture:
+    """A capture in progress: the docker process and the file it streams into."""
+
+    process: subprocess.Popen
+    path: Path | None
+
+    def stop(self, timeout: float = 15) -> int:
+        """Stop like Ctrl-C (tcpdump flushes its last packets) and wait for the end."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.wait()
+
+
+def start_capture(settings: LabSettings, service: str, output: Path | None, *, interface: str = "any",
+                  count: int | None = None, duration: float | None = None,
+                  bpf: list[str] | None = None) -> RunningCapture:
+    """Start tcpdump in `service`'s namespace, streaming pcap into `output` (None: our stdout)."""
+    container = service_container(settings, service)
+    argv = capture_argv(container.id, interface=interface, count=count, duration=duration, bpf=bpf,
+                        project=settings.project)
+    sink = open(output, "wb") if output is not None else sys.stdout.buffer  # closed below: the child has it
+    try:
+        # Own session: a terminal's Ctrl-C reaches us once, and we forward it once.
+        process = subprocess.Popen(argv, stdout=sink, start_new_session=True)
+    finally:
+        if output is not None:
+            sink.close()
+    return RunningCapture(process, output)
+
+
+def describe(path: Path) -> str:
+    """One line about a finished capture: packets, and the TCP story in it."""
+    try:
+        capture = read_capture(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        return f"no readable capture: {exc}"
+    story = connection_story(capture.tcp)
+    close = "yes" if closed_both_ways(capture.tcp) else "no"
+    return (f"{capture.packets} packets ({len(capture.tcp)} TCP): SYN {story['SYN']}, SYN-ACK {story['SYN-ACK']}, "
+            f"FIN {story['FIN']}, RST {story['RST']}, data segments {story['data']}; four-way close seen: {close}")
+
+
+def cmd_capture(settings: LabSettings, args: argparse.Namespace) -> int:
+    to_stdout = args.output == "-"
+    output = None if to_stdout else Path(args.output or f"{args.service}-{time.strftime('%Y%m%d-%H%M%S')}.pcap")
+    try:
+        running = start_capture(settings, args.service, output, interface=args.interface, count=args.count,
+                                duration=args.duration, bpf=args.filter)
+    except LookupError as exc:
+        console.print(f"[red]{exc}")
+        return 2
+    console.print(f"capturing in {args.service}'s network namespace"
+                  + ("" if to_stdout else f" into {output}") + "; Ctrl-C to stop")
+    try:
+        code = running.process.wait()
+    except KeyboardInterrupt:
+        code = running.stop()
+    if output is not None:
+        console.print(describe(output))
+        console.print(f"open it with: wireshark {output}   or: tcpdump -nr {output}")
+    # 124 is timeout(1)'s "time was up": for --duration that is success.
+    return 0 if code in (0, 124, -signal.SIGINT, 130) else code
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("capture", help="tcpdump in a service's network namespace into a pcap file",
+                            description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("service", help="compose service, e.g. echo-epoll or bind-demo")
+    parser.add_argument("-o", "--output", help="pcap file (default SERVICE-TIME.pcap; '-' for stdout)")
+    parser.add_argument("-c", "--count", type=int, help="stop after this many packets")
+    parser.add_argument("--duration", type=float, help="stop after this many seconds")
+    parser.add_argument("-i", "--interface", default="any", help="interface inside the service (default any)")
+    parser.add_argument("filter", nargs="*", help="tcpdump filter, e.g. tcp port 8888")
+    parser.set_defaults(func=cmd_capture)

@@ -1,0 +1,68 @@
+"""`socketlab check`: the addressing lab's reachability matrix, run live on the lab.
+
+Starts one fresh client host on each network, probes every bind-demo listener
+from them and from inside the bind-demo container, and prints the table of
+`socketlab.reachability` with each cell marked as declared or not. The exit
+status is 1 if any cell is unexpected, so it doubles as a smoke test.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import docker
+from rich.console import Console
+
+from .hosts import start_client_host
+from .reachability import Demo, Matrix, docker_prober, matrix_table, run_matrix
+from .settings import LabSettings
+from .topology import container_ip, service_container
+
+console = Console()
+
+
+def live_matrix(settings: LabSettings, client: docker.DockerClient | None = None, timeout: float = 2.0) -> Matrix:
+    """Run the matrix on the running lab from throwaway client hosts (removed afterwards)."""
+    client = client or docker.from_env()
+    demo_container = service_container(settings, "bind-demo", client)
+    demo = Demo(container_ip(settings, demo_container, "public"), container_ip(settings, demo_container, "private"))
+    hosts = []
+    try:
+        for network in ("public", "private"):
+            hosts.append(start_client_host(client, settings, network,
+                                           labels={"socketlab.system": f"check: {network} client"}))
+        public, private = hosts
+        probers = {"inside the container": docker_prober(demo_container.id, timeout),
+                   "public client": docker_prober(public.id, timeout),
+                   "private client": docker_prober(private.id, timeout)}
+        sources = {"inside the container": f"{demo.public_ip} + {demo.private_ip}",
+                   "public client": public.ip, "private client": private.ip}
+        return run_matrix(demo, probers, sources)
+    finally:
+        for host in hosts:
+            host.stop()
+
+
+def cmd_check(settings: LabSettings, args: argparse.Namespace) -> int:
+    try:
+        with console.status("probing every listener from three hosts (unreachable ones take the timeout)"):
+            matrix = live_matrix(settings, timeout=args.timeout)
+    except LookupError as exc:
+        console.print(f"[red]{exc}")
+        return 2
+    console.print(matrix_table(matrix))
+    bad = matrix.unexpected()
+    if bad:
+        console.print(f"[bold red]{len(bad)} cell(s) differ from the declared table")
+        return 1
+    console.print("[green]every cell as declared: 127.0.0.1 is this host only, an interface IP is reached "
+                  "through that address, 0.0.0.0 through every address; the private network is reached "
+                  "only from inside it")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("check", help="run the bind()/reachability matrix live and show it",
+                            description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--timeout", type=float, default=2.0, help="seconds before a silent probe counts as no")
+    parser.set_defaults(func=cmd_check)
