@@ -12,6 +12,7 @@ import errno
 import logging
 import socket
 import time
+from collections.abc import Iterator
 
 log = logging.getLogger("socketlab.accept")
 
@@ -36,3 +37,16 @@ def accept_or_none(listener: socket.socket) -> tuple[socket.socket, tuple] | Non
             time.sleep(EXHAUSTED_BACKOFF)
             return None
         raise
+
+
+ACCEPT_BATCH = 128
+"""Connections taken per readiness event: enough for bursts, bounded for fairness."""
+
+
+def accept_ready(listener: socket.socket, batch: int = ACCEPT_BATCH) -> Iterator[tuple[socket.socket, tuple]]:
+    """Yield the connections waiting on a non-blocking listener, at most `batch` of them."""
+    for _ in range(batch):
+        accepted = accept_or_none(listener)
+        if accepted is None:
+            return
+        yield accepted

@@ -119,11 +119,27 @@ class Connection:
         self.broken = True
 
 
-def expired_connections(conns: dict[int, Connection]) -> list[Connection]:
-    """Connections whose session deadline has passed (idle or too slow)."""
-    now = time.monotonic()
-    return [conn for conn in conns.values() if conn.expired(now)]
-
-
 SWEEP_INTERVAL = 1.0
-"""Seconds between deadline sweeps in the readiness loops."""
+"""Seconds between deadline sweeps in the readiness loops (also their longest wait)."""
+
+
+class DeadlineSweep:
+    """Once per SWEEP_INTERVAL, finds connections whose session deadline has passed.
+
+    Idle keep-alive clients and slowloris-style senders are dropped this way;
+    sessions without deadlines (echo) cost one comparison per connection per second.
+    """
+
+    def __init__(self) -> None:
+        self._next = time.monotonic() + SWEEP_INTERVAL
+
+    def expired(self, conns: dict[int, Connection]) -> list[Connection]:
+        """The connections past their deadline, marked broken so the loop closes them."""
+        now = time.monotonic()
+        if now < self._next:
+            return []
+        self._next = now + SWEEP_INTERVAL
+        expired = [conn for conn in conns.values() if conn.expired(now)]
+        for conn in expired:
+            conn.broken = True
+        return expired

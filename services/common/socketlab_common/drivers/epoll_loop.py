@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import select
 import socket
-import time
 
 from ..lifecycle import StopSignal
 from ..session import SessionFactory
-from .accepting import accept_or_none
-from .connection import SWEEP_INTERVAL, Connection, expired_connections
+from .accepting import accept_ready
+from .connection import SWEEP_INTERVAL, Connection, DeadlineSweep
 
-ACCEPT_BATCH = 128
 READ, WRITE = select.EPOLLIN, select.EPOLLOUT
 
 
@@ -32,18 +30,14 @@ def serve(listener: socket.socket, new_session: SessionFactory, stop: StopSignal
     poller = select.epoll()
     poller.register(listener_fd, READ)
     poller.register(wakeup_fd, READ)
-    next_sweep = time.monotonic() + SWEEP_INTERVAL
+    sweep = DeadlineSweep()
     try:
         while not stop.is_set():
             events = poller.poll(SWEEP_INTERVAL)
             touched: list[Connection] = []
             for fd, _event in events:
                 if fd == listener_fd:
-                    for _ in range(ACCEPT_BATCH):
-                        accepted = accept_or_none(listener)
-                        if accepted is None:
-                            break
-                        sock, peer = accepted
+                    for sock, peer in accept_ready(listener):
                         conn = Connection(sock, new_session(peer), peer)
                         conns[conn.fileno] = conn
                         masks[conn.fileno] = READ
@@ -54,11 +48,7 @@ def serve(listener: socket.socket, new_session: SessionFactory, stop: StopSignal
                         conn.read_once()
                     conn.flush()
                     touched.append(conn)
-            if time.monotonic() >= next_sweep:
-                next_sweep = time.monotonic() + SWEEP_INTERVAL
-                for conn in expired_connections(conns):
-                    conn.broken = True
-                    touched.append(conn)
+            touched += sweep.expired(conns)
             for conn in touched:
                 if conn.finished:
                     if conns.pop(conn.fileno, None):

@@ -13,15 +13,13 @@ from __future__ import annotations
 import logging
 import select
 import socket
-import time
 
 from ..lifecycle import StopSignal
 from ..session import SessionFactory
-from .accepting import accept_or_none
-from .connection import SWEEP_INTERVAL, Connection, expired_connections
+from .accepting import accept_ready
+from .connection import SWEEP_INTERVAL, Connection, DeadlineSweep
 
 FD_SETSIZE = 1024
-ACCEPT_BATCH = 128
 
 log = logging.getLogger("socketlab.select")
 
@@ -30,7 +28,7 @@ def serve(listener: socket.socket, new_session: SessionFactory, stop: StopSignal
     listener.setblocking(False)
     listener_fd, wakeup_fd = listener.fileno(), stop.wakeup_fileno()
     conns: dict[int, Connection] = {}
-    next_sweep = time.monotonic() + SWEEP_INTERVAL
+    sweep = DeadlineSweep()
     try:
         while not stop.is_set():
             readers = [listener_fd, wakeup_fd] + [fd for fd, c in conns.items() if c.wants_read]
@@ -39,11 +37,7 @@ def serve(listener: socket.socket, new_session: SessionFactory, stop: StopSignal
             touched: list[Connection] = []
             for fd in readable:
                 if fd == listener_fd:
-                    for _ in range(ACCEPT_BATCH):
-                        accepted = accept_or_none(listener)
-                        if accepted is None:
-                            break
-                        sock, peer = accepted
+                    for sock, peer in accept_ready(listener):
                         if sock.fileno() >= FD_SETSIZE:
                             log.warning("refusing %s: descriptor %d >= FD_SETSIZE", peer, sock.fileno())
                             sock.close()
@@ -59,11 +53,7 @@ def serve(listener: socket.socket, new_session: SessionFactory, stop: StopSignal
                 conn = conns[fd]
                 conn.flush()
                 touched.append(conn)
-            if time.monotonic() >= next_sweep:
-                next_sweep = time.monotonic() + SWEEP_INTERVAL
-                for conn in expired_connections(conns):
-                    conn.broken = True
-                    touched.append(conn)
+            touched += sweep.expired(conns)
             for conn in touched:
                 if conn.finished and conns.pop(conn.fileno, None):
                     conn.close()
