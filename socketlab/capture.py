@@ -96,7 +96,20 @@ def describe(path: Path) -> str:
             f"FIN {story['FIN']}, RST {story['RST']}, data segments {story['data']}; four-way close seen: {close}")
 
 
+def packet_lines(path: Path, limit: int = 40) -> list[str]:
+    """The TCP segments of a small capture, tcpdump-style, with time since the first one."""
+    try:
+        packets = read_capture(path.read_bytes()).tcp
+    except (OSError, ValueError):
+        return []
+    if not packets or len(packets) > limit:
+        return []
+    start = packets[0].time
+    return [f"{p.time - start:9.6f}  {p}" for p in packets]
+
+
 def cmd_capture(settings: LabSettings, args: argparse.Namespace) -> int:
+    args = split_filter(args)
     to_stdout = args.output == "-"
     output = None if to_stdout else Path(args.output or f"{args.service}-{time.strftime('%Y%m%d-%H%M%S')}.pcap")
     try:
@@ -112,19 +125,44 @@ def cmd_capture(settings: LabSettings, args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         code = running.stop()
     if output is not None:
+        for line in packet_lines(output):
+            console.print(line, highlight=False)
         console.print(describe(output))
         console.print(f"open it with: wireshark {output}   or: tcpdump -nr {output}")
     # 124 is timeout(1)'s "time was up": for --duration that is success.
     return 0 if code in (0, 124, -signal.SIGINT, 130) else code
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("capture", help="tcpdump in a service's network namespace into a pcap file",
-                            description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("service", help="compose service, e.g. echo-epoll or bind-demo")
+def _add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", help="pcap file (default SERVICE-TIME.pcap; '-' for stdout)")
     parser.add_argument("-c", "--count", type=int, help="stop after this many packets")
     parser.add_argument("--duration", type=float, help="stop after this many seconds")
     parser.add_argument("-i", "--interface", default="any", help="interface inside the service (default any)")
-    parser.add_argument("filter", nargs="*", help="tcpdump filter, e.g. tcp port 8888")
+
+
+def split_filter(args: argparse.Namespace) -> argparse.Namespace:
+    """Let options follow the filter words, as in ``capture echo-epoll tcp port 8888 -c 20``.
+
+    argparse's parse_args cannot put positionals after options into a second
+    positional, so the words after SERVICE arrive unparsed and are sorted here.
+    """
+    inner = argparse.ArgumentParser(prog="socketlab capture SERVICE")
+    _add_options(inner)
+    inner.add_argument("filter", nargs="*")
+    rest = inner.parse_intermixed_args(args.filter)
+    for name in ("output", "count", "duration"):
+        if getattr(rest, name) is not None:
+            setattr(args, name, getattr(rest, name))
+    if rest.interface != "any":
+        args.interface = rest.interface
+    args.filter = rest.filter
+    return args
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("capture", help="tcpdump in a service's network namespace into a pcap file",
+                            description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_options(parser)
+    parser.add_argument("service", help="compose service, e.g. echo-epoll or bind-demo")
+    parser.add_argument("filter", nargs=argparse.REMAINDER, help="tcpdump filter, e.g. tcp port 8888")
     parser.set_defaults(func=cmd_capture)

@@ -1,0 +1,62 @@
+"""Command-line plumbing of the addressing lab: capture, client shell, topology rendering."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from rich.console import Console
+
+from socketlab.capture import capture_argv, split_filter
+from socketlab.cli import build_parser
+from socketlab.shell import shell_request
+from socketlab.topology import HostRow, NetworkInfo, compact_ports, mermaid, topology_tree
+
+
+def test_capture_joins_the_service_namespace_and_writes_pcap_to_stdout() -> None:
+    argv = capture_argv("abc123", count=20, duration=5, bpf=["tcp", "port", "8888"], project="p")
+    assert argv[:2] == ["docker", "run"] and "container:abc123" in argv
+    assert "NET_RAW" in argv and "NET_ADMIN" in argv
+    tail = argv[argv.index("socketlab/client:latest") + 1:]
+    assert tail == ["timeout", "-s", "INT", "5", "tcpdump", "-n", "-U", "-i", "any", "-w", "-", "-c", "20",
+                    "tcp", "port", "8888"]
+
+
+def test_capture_options_may_come_before_or_after_the_filter() -> None:
+    for words in (["capture", "echo-epoll", "-o", "f.pcap", "-c", "9", "tcp", "port", "8888"],
+                  ["capture", "echo-epoll", "tcp", "port", "8888", "-o", "f.pcap", "-c", "9"],
+                  ["capture", "-o", "f.pcap", "echo-epoll", "tcp", "port", "8888", "--count", "9"]):
+        args = split_filter(build_parser().parse_args(words))
+        assert (args.service, args.output, args.count, args.filter) == ("echo-epoll", "f.pcap", 9,
+                                                                        ["tcp", "port", "8888"])
+
+
+def test_client_shell_reads_its_own_options() -> None:
+    args = build_parser().parse_args(["client", "shell", "--network", "private"])
+    assert args.command == ["shell", "--network", "private"]
+    network, ip, command = shell_request(args.network, args.ip, args.command[1:])
+    assert (network, ip, command[:2]) == ("private", None, ["sh", "-c"])
+    assert command[2].endswith("exec bash") and "private network" in command[2]
+    assert shell_request("private", None, ["--ip", "10.77.2.99"])[:2] == ("private", "10.77.2.99")
+
+
+ROWS = [
+    HostRow("echo-epoll", "echo", "epoll", {"public": "10.77.1.15"}, ["127.0.0.1:18815→8888/tcp"], "running",
+            ["8888/tcp", "8888/udp"]),
+    HostRow("bind-demo", "bind", "bind", {"public": "10.77.1.30", "private": "10.77.2.30"}, [], "running",
+            ["9001/tcp", "9001/udp", "9003/tcp"]),
+]
+NETS = [NetworkInfo("public", "10.77.1.0/24", "10.77.1.1", False),
+        NetworkInfo("private", "10.77.2.0/24", "10.77.2.1", True)]
+
+
+def test_topology_views_show_every_network_address_and_the_multi_homed_host() -> None:
+    assert compact_ports(["9001/tcp", "9001/udp", "9003/tcp"]) == "9001 tcp+udp\n9003 tcp"
+    console = Console(record=True, width=200)
+    console.print(topology_tree(ROWS, NETS, "lab"))
+    text = console.export_text()
+    assert text.count("bind-demo") == 2 and "multi-homed: also private 10.77.2.30" in text
+    assert "internal" in text and "10.77.2.0/24" in text
+    chart = mermaid(ROWS, NETS)
+    assert 'subgraph private["private 10.77.2.0/24 — internal: true"]' in chart
+    assert "bind-demo (multi-homed)<br/>private 10.77.2.30<br/>public 10.77.1.30" in chart
+    assert ipaddress.ip_address("10.77.1.15").exploded in chart
