@@ -28,7 +28,7 @@ from .session import Transfer, TransferResult
 CHUNK = 1 << 20
 """Receive buffer for uploads and ASCII conversion."""
 
-SENDFILE_SLICE = 64 << 20
+SENDFILE_SLICE = 8 << 20
 """RETR sends this much per socket.sendfile call, then looks at the control connection."""
 
 EOF_GRACE = 0.02
