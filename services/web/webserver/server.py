@@ -72,10 +72,17 @@ class WebServer:
             self._stop.set()
             flusher.join(2)
             self._access_log.flush()
+            self._stop.close()
             log.info("stopped")
 
     def stop(self) -> None:
+        """Ask a running `start()` to return (safe from other threads and signal handlers)."""
         self._stop.set()
+
+    def close(self) -> None:
+        """Release the listener of a server that was never started."""
+        self.sock.close()
+        self._stop.close()
 
     def _new_session(self, peer: tuple) -> HttpSession:
         return HttpSession(peer, self.handler)

@@ -73,10 +73,14 @@ class HttpSession:
         if self._stop_parsing:
             return
         parser = self._parser
+        now = self._clock()
         if not parser.has_partial:
-            self._request_started = self._clock()
+            self._request_started = now
+        idle = not self._queue
         parser.feed(data)
         self._advance()
+        if idle and self._queue:
+            self._sending_since = now   # the send timeout runs from when there is something to send
 
     def outgoing(self) -> bytes:
         queue = self._queue
