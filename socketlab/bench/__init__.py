@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .model import BenchContext, CaseResult
 
-SUITES: dict[str, str] = {}
+SUITES: dict[str, str] = {"chat": "chat"}
 """Suite name -> module name in this package (imported lazily)."""
 
 __all__ = ["SUITES", "BenchContext", "CaseResult"]
