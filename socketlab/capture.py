@@ -31,7 +31,7 @@ from .pcap import closed_both_ways, connection_story, read_capture
 from .settings import LabSettings
 from .topology import service_container
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # one summary line per fact, even in a log
 
 
 def capture_argv(container_id: str, *, interface: str = "any", count: int | None = None,
