@@ -160,7 +160,12 @@ class ChatServer:
             except OSError as exc:  # e.g. ECONNREFUSED left by an ICMP error for an earlier sendto
                 log.debug("recvfrom: %s", exc)
                 continue
-            self.outbox.send(self.room.handle(addr[:2], data, self.clock()))
+            try:
+                out = self.room.handle(addr[:2], data, self.clock())
+            except Exception:  # a bug in the room must cost one datagram, not the room
+                log.exception("handling %r from %s", data[:64], addr)
+                continue
+            self.outbox.send(out)
 
     def _admin(self, batch: int = 16) -> None:
         assert self.admin_sock is not None
