@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -24,7 +26,7 @@ from .lab import Lab
 
 # The lab fixture starts the stack once per session, after collection: a short liveness
 # timeout (the default is 30 s) lets the vanished-client test finish in seconds.
-TIMEOUT = 4.0
+TIMEOUT = 5.0
 os.environ.setdefault("SOCKETLAB_CHAT_TIMEOUT", f"{TIMEOUT:g}")
 
 WAIT = 20.0
@@ -238,6 +240,19 @@ def test_quit_tells_the_others_and_frees_the_name(room: dict[str, Member], hosts
     finally:
         for eve in eves:
             eve.kill()
+
+
+def test_socketlab_client_runs_the_chat_client_on_a_fresh_host(lab: Lab, room: dict[str, Member]) -> None:
+    """`socketlab client chat ...`: the CLI's own way in, a new client host with an assigned address."""
+    text = f"hi from carol {uuid.uuid4().hex[:6]}"
+    proc = subprocess.run(
+        [sys.executable, "-m", "socketlab.cli", "client", "chat", "--name", "carol", "--script", "--say", text],
+        env=lab.settings.compose_env(), stdin=subprocess.DEVNULL, capture_output=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr.decode()
+    for member in room.values():
+        member.wait_for(f"carol : {text}")
+        member.wait_for("carol 退出了聊天室")
 
 
 def test_published_port_answers_from_the_host(lab: Lab) -> None:
