@@ -35,7 +35,28 @@ class BenchContext:
     repetitions: int = 3
     load_cpuset: str | None = None  # cores for load generators (None: no pinning)
     progress: Callable[[str], None] = lambda _message: None
+    server_cpuset: str | None = None  # cores for the servers under test (None: no pinning)
+    expect: Callable[[int], None] = lambda _steps: None  # a suite announces how many progress() calls follow
     _hosts: list[ClientHost] = field(default_factory=list)
+
+    def service_container(self, service: str):
+        """The docker SDK container of a compose service of this stack."""
+        found = self.docker.containers.list(filters={"label": [
+            f"com.docker.compose.project={self.settings.project}", f"com.docker.compose.service={service}"]})
+        if not found:
+            raise LookupError(f"service {service!r} is not running in project {self.settings.project!r}")
+        return found[0]
+
+    def service_ip(self, service: str, network: str = "public") -> str:
+        attrs = self.service_container(service).attrs
+        return attrs["NetworkSettings"]["Networks"][self.settings.network(network)]["IPAddress"]
+
+    def has_service(self, service: str) -> bool:
+        try:
+            self.service_container(service)
+        except LookupError:
+            return False
+        return True
 
     def client_host(self, network: str = "public", host_number: int | None = None, **run_kwargs) -> ClientHost:
         """Start a load-generating client host (pinned to `load_cpuset` if set)."""

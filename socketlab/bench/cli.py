@@ -1,0 +1,155 @@
+"""`socketlab bench` and `socketlab bench-report`: run the suites, show and keep the results.
+
+    socketlab bench [echo|web|ftp|chat|all] [--quick] [--repetitions N] [--no-pin] [--out DIR] [--docs]
+    socketlab bench-report [--results docs/bench/results.json]   # plots + BENCHMARKS.md again
+
+A run builds the images, brings up its own stack (see stack.py), pins the
+servers and the load to different cores unless --no-pin, runs each suite
+with a progress bar, prints a table, and writes results.json (with the
+machine's description), results.csv and PNG plots into --out. --docs also
+copies them to docs/bench/ and regenerates BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import docker
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ..images import build_images
+from ..settings import REPO_ROOT, LabSettings
+from . import SUITES, stack
+from .machine import describe
+from .markdown import write_benchmarks_md
+from .model import BenchContext, CaseResult
+from .plots import write_plots
+from .report import echo_targets, load_results, results_document, rich_table, summary_rows, write_results
+
+console = Console()
+DOCS_DIR = REPO_ROOT / "docs" / "bench"
+BENCHMARKS_MD = REPO_ROOT / "BENCHMARKS.md"
+KNOWN_SUITES = ("echo", "web", "ftp", "chat")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    bench = sub.add_parser("bench", help="benchmark the models side by side (QPS, latency, C10K)",
+                           description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    bench.add_argument("suite", nargs="?", default="all", choices=[*KNOWN_SUITES, "all"])
+    bench.add_argument("--quick", action="store_true", help="tiny sizes and durations (a smoke run)")
+    bench.add_argument("--repetitions", type=int, default=3, help="runs per case (median, min, max)")
+    bench.add_argument("--no-pin", action="store_true", help="do not pin servers and load to separate cores")
+    bench.add_argument("--out", type=Path, help="output directory (default bench-results/<UTC time>)")
+    bench.add_argument("--docs", action="store_true", help="also update docs/bench/ and BENCHMARKS.md")
+    bench.add_argument("--keep-up", action="store_true", help="leave the benchmark stack running afterwards")
+    bench.set_defaults(func=cmd_bench)
+    report = sub.add_parser("bench-report", help="regenerate the plots and BENCHMARKS.md from a results file")
+    report.add_argument("--results", type=Path, default=DOCS_DIR / "results.json")
+    report.add_argument("--markdown", type=Path, default=BENCHMARKS_MD)
+    report.set_defaults(func=cmd_report)
+
+
+def selected_suites(name: str) -> list[str]:
+    if name == "all":
+        return list(SUITES)
+    if name not in SUITES:
+        raise SystemExit(f"suite {name!r} is not available yet (registered: {', '.join(SUITES) or 'none'})")
+    return [name]
+
+
+def cmd_bench(_settings: LabSettings, args: argparse.Namespace) -> int:
+    settings = stack.bench_settings()
+    suites = selected_suites(args.suite)
+    modules = {name: importlib.import_module(f"socketlab.bench.{SUITES[name]}") for name in suites}
+    services: list[str] = []
+    for module in modules.values():
+        wanted = getattr(module, "SERVICES", None)
+        if wanted is None:  # a suite that does not say: bring up everything
+            services = []
+            break
+        services += [s for s in wanted if s not in services]
+    client = docker.from_env()
+    build_images(settings, console)
+    stack.remove_load_hosts(client, settings)
+    console.print(f"[bold]starting the benchmark stack {settings.project} ({settings.net_prefix}.x)")
+    stack.up(settings, services or None)
+    server_cpus, load_cpus = stack.cpu_split(not args.no_pin)
+    pinned = stack.pin_servers(client, settings, server_cpus)
+    console.print(f"pinning: servers -> cpus {server_cpus or 'all'} ({len(pinned)} containers), "
+                  f"load hosts -> cpus {load_cpus or 'all'}")
+    machine = describe(client)
+    run_settings = {"project": settings.project, "quick": args.quick, "repetitions": args.repetitions,
+                    "server_cpuset": server_cpus, "load_cpuset": load_cpus, "suites": suites}
+    results: list[CaseResult] = []
+    try:
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=console) as progress:
+            for name, module in modules.items():
+                results += _run_suite(name, module, progress, settings, client, args, server_cpus, load_cpus)
+    finally:
+        stack.remove_load_hosts(client, settings)
+        if not args.keep_up:
+            stack.down(settings)
+    document = results_document(results, machine, run_settings)
+    out = args.out or REPO_ROOT / "bench-results" / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    publish(document, out, console)
+    if args.docs:
+        publish(document, DOCS_DIR, console)
+        write_benchmarks_md(document, BENCHMARKS_MD, DOCS_DIR)
+        console.print(f"updated {BENCHMARKS_MD.relative_to(REPO_ROOT)}")
+    return 0
+
+
+def _run_suite(name, module, progress: Progress, settings, client, args, server_cpus, load_cpus) -> list:
+    task = progress.add_task(name, total=None)
+    state = {"started": False}
+
+    def on_progress(message: str) -> None:
+        if state["started"]:
+            progress.advance(task)
+        state["started"] = True
+        progress.update(task, description=message)
+
+    ctx = BenchContext(settings, client, quick=args.quick, repetitions=args.repetitions, load_cpuset=load_cpus,
+                       progress=on_progress, server_cpuset=server_cpus,
+                       expect=lambda steps: progress.update(task, total=steps))
+    try:
+        results = module.run(ctx)
+    finally:
+        ctx.stop_hosts()
+    total = progress.tasks[task].total
+    progress.update(task, description=f"{name}: {len(results)} results", completed=total or 1, total=total or 1)
+    return results
+
+
+def publish(document: dict, out: Path, out_console: Console) -> None:
+    """Results files, plots and the table for one document."""
+    json_path, csv_path = write_results(out, document)
+    plots = write_plots(document["summary"], out)
+    out_console.print(rich_table(document["summary"]))
+    for target in document.get("targets", []):
+        out_console.print(f"target {target['target']}: {target['measured']} (goal {target['goal']}) "
+                          f"met: {target['met']}")
+    out_console.print(f"wrote {json_path}, {csv_path}" + "".join(f", {p.name}" for p in plots))
+
+
+def cmd_report(_settings: LabSettings, args: argparse.Namespace) -> int:
+    document = json.loads(args.results.read_text())  # the summary is recomputed: the code may be newer
+    results_dir = args.results.parent
+    rows = summary_rows(load_results(document))
+    document["summary"], document["targets"] = rows, echo_targets(rows)
+    write_plots(rows, results_dir)
+    if results_dir.resolve() != DOCS_DIR.resolve():
+        DOCS_DIR.mkdir(parents=True, exist_ok=True)
+        for png in results_dir.glob("*.png"):
+            shutil.copy(png, DOCS_DIR / png.name)
+    write_benchmarks_md(document, args.markdown, DOCS_DIR)
+    console.print(rich_table(rows))
+    console.print(f"wrote {args.markdown}")
+    return 0

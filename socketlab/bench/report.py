@@ -1,0 +1,192 @@
+"""Turning results into tables, files and verdicts: pure functions, no Docker.
+
+A run's results are `CaseResult`s, one per (suite, case, target, repetition).
+Rows group them per (suite, case, target) and summarize each metric over the
+repetitions: median, with min and max. The targets of issue 7 and the C10K
+verdicts are computed here from those medians.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import asdict
+from pathlib import Path
+
+from rich.table import Table
+
+from .model import CaseResult
+from .stats import ratio, summarize
+
+C10K_P99_LIMIT_MS = 100.0
+"""A model "holds" C10K when every connection stays up, none errs, and p99 stays under this."""
+
+
+def group(results: Iterable[CaseResult]) -> dict[tuple[str, str, str], list[CaseResult]]:
+    """Results per (suite, case, target), in first-seen order."""
+    groups: dict[tuple[str, str, str], list[CaseResult]] = {}
+    for r in results:
+        groups.setdefault((r.suite, r.case, r.target), []).append(r)
+    return groups
+
+
+def summary_rows(results: Iterable[CaseResult]) -> list[dict]:
+    """One row per (suite, case, target): every metric summarized over repetitions."""
+    rows = []
+    for (suite, case, target), reps in group(results).items():
+        keys = sorted({k for r in reps for k in r.metrics})
+        metrics = {k: summarize(r.metrics[k] for r in reps if k in r.metrics) for k in keys}
+        notes = sorted({r.notes for r in reps if r.notes})
+        rows.append({"suite": suite, "case": case, "target": target, "repetitions": len(reps),
+                     "metrics": metrics, "notes": notes})
+    return rows
+
+
+def median(row: dict, metric: str) -> float:
+    m = row["metrics"].get(metric)
+    return m["median"] if m else math.nan
+
+
+def worst(row: dict, metric: str) -> float:
+    """The largest value over repetitions (for errors: any repetition with errors counts)."""
+    m = row["metrics"].get(metric)
+    return m["max"] if m else math.nan
+
+
+def find(rows: list[dict], suite: str, case: str, target: str) -> dict | None:
+    for row in rows:
+        if (row["suite"], row["case"], row["target"]) == (suite, case, target):
+            return row
+    return None
+
+
+def c10k_verdict(row: dict) -> str:
+    """holds / degrades / fails, judged on the median repetition."""
+    wanted = median(row, "concurrency")
+    held = median(row, "connections")
+    errors = median(row, "errors")
+    p99 = median(row, "p99_ms")
+    if math.isnan(held) or held < wanted * 0.99 or errors > wanted * 0.01:
+        return "fails"
+    if held < wanted or errors > 0 or p99 >= C10K_P99_LIMIT_MS:
+        return "degrades"
+    return "holds"
+
+
+CONCURRENT_MODELS = ("fork", "thread", "select", "poll", "epoll", "epoll-et")
+
+
+def echo_targets(rows: list[dict]) -> list[dict]:
+    """Issue 7's targets, each with the measured ratio and whether it was met."""
+    out: list[dict] = []
+
+    def rps(case: str, target: str) -> float:
+        row = find(rows, "echo", case, target)
+        return median(row, "requests_per_s") if row else math.nan
+
+    reference = rps("throughput-1KiB", "asyncio")
+    for model in CONCURRENT_MODELS:
+        value = ratio(rps("throughput-1KiB", model), reference)
+        goal = 1.0 if model == "epoll" else 0.9
+        out.append({"target": f"{model} at 10 conns, 1 KiB vs asyncio", "goal": f">= {goal:.0%}",
+                    "measured": _pct(value), "met": _met(value >= goal, value)})
+    idle_levels = sorted({int(r["case"].split("-")[1]) for r in rows
+                          if r["suite"] == "echo" and r["case"].startswith("idle-") and r["target"] == "epoll"})
+    top = idle_levels[-1] if idle_levels else 0
+    if top:
+        value = ratio(rps(f"idle-{top}", "epoll"), rps("idle-0", "epoll"))
+        out.append({"target": f"epoll with {top} idle vs no idle", "goal": ">= 90%", "measured": _pct(value),
+                    "met": _met(value >= 0.9, value)})
+    c10k_levels = sorted({int(r["case"].split("-")[1]) for r in rows
+                          if r["suite"] == "echo" and r["case"].startswith("c10k-")})
+    if c10k_levels:
+        top = c10k_levels[-1]
+        for model in ("epoll", "thread"):
+            row = find(rows, "echo", f"c10k-{top}", model)
+            if row is None:
+                continue
+            held, errors = median(row, "connections"), worst(row, "errors")
+            out.append({"target": f"C10K {model}: hold {top} with zero errors", "goal": f"{top} held, 0 errors",
+                        "measured": f"{held:.0f} held, {errors:.0f} errors (worst rep)",
+                        "met": "yes" if held >= top and errors == 0 else "no"})
+    return out
+
+
+def _pct(value: float) -> str:
+    return "n/a" if math.isnan(value) else f"{value:.0%}"
+
+
+def _met(ok: bool, value: float) -> str:
+    return "n/a" if math.isnan(value) else ("yes" if ok else "no")
+
+
+# ---------------------------------------------------------------- terminal
+
+def _fmt(value: float, digits: int = 0) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{value:,.{digits}f}"
+
+
+def _range(row: dict, metric: str, digits: int = 0) -> str:
+    m = row["metrics"].get(metric)
+    if not m:
+        return "-"
+    if m["n"] <= 1 or m["min"] == m["max"]:
+        return _fmt(m["median"], digits)
+    return f"{_fmt(m['median'], digits)} ({_fmt(m['min'], digits)}–{_fmt(m['max'], digits)})"
+
+
+def rich_table(rows: list[dict], title: str = "socketlab bench") -> Table:
+    table = Table(title=title, title_justify="left")
+    for name, justify in (("suite", "left"), ("case", "left"), ("target", "left"),
+                          ("req/s median (min–max)", "right"), ("MiB/s", "right"), ("p50 ms", "right"),
+                          ("p99 ms", "right"), ("max ms", "right"), ("errors", "right"), ("held", "right"),
+                          ("notes", "left")):
+        table.add_column(name, justify=justify, overflow="fold")
+    for row in rows:
+        table.add_row(row["suite"], row["case"], row["target"], _range(row, "requests_per_s"),
+                      _fmt(median(row, "mib_per_s"), 1), _fmt(median(row, "p50_ms"), 2),
+                      _fmt(median(row, "p99_ms"), 2), _fmt(median(row, "max_ms"), 1),
+                      _fmt(worst(row, "errors")), _fmt(median(row, "connections")), "; ".join(row["notes"]))
+    return table
+
+
+# ---------------------------------------------------------------- files
+
+def results_document(results: list[CaseResult], machine: dict, settings: dict) -> dict:
+    rows = summary_rows(results)
+    return {"machine": machine, "settings": settings, "results": [asdict(r) for r in results],
+            "summary": rows, "targets": echo_targets(rows)}
+
+
+def load_results(document: dict) -> list[CaseResult]:
+    return [CaseResult(**r) for r in document["results"]]
+
+
+def results_csv(results: list[CaseResult]) -> str:
+    keys = sorted({k for r in results for k in r.metrics})
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["suite", "case", "target", "repetition", *keys, "notes"])
+    for r in results:
+        writer.writerow([r.suite, r.case, r.target, r.repetition,
+                         *[_csv_value(r.metrics.get(k)) for k in keys], r.notes])
+    return buf.getvalue()
+
+
+def _csv_value(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return repr(round(value, 6)) if isinstance(value, float) else str(value)
+
+
+def write_results(out_dir: Path, document: dict) -> tuple[Path, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path, csv_path = out_dir / "results.json", out_dir / "results.csv"
+    json_path.write_text(json.dumps(document, indent=1, allow_nan=True) + "\n")
+    csv_path.write_text(results_csv(load_results(document)))
+    return json_path, csv_path

@@ -1,0 +1,79 @@
+"""A smoke run of every benchmark case, tiny sizes, against the real containers.
+
+Every suite registered in `socketlab.bench.SUITES` runs here with
+`quick=True` and one repetition; the test checks that each result is well
+formed and that errors are zero wherever zero is the expected outcome (a
+suite may say otherwise with `errors_expected(result) -> bool`, e.g. the
+iterative echo server leaves all but one client waiting, by design). No
+test here asserts a speed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from collections.abc import Iterator
+
+import pytest
+
+from socketlab.bench import SUITES, BenchContext, CaseResult
+from socketlab.compose import run_compose
+
+from .lab import Lab
+
+BENCH_PROFILE_SERVICES = ("echo-uvloop", "echo-c")
+
+
+@pytest.fixture(scope="module")
+def bench_lab(lab: Lab) -> Iterator[Lab]:
+    """The test stack plus the `bench` profile's peer baselines (CI's `up` does not start profiles)."""
+    run_compose(lab.settings, "--profile", "bench", "up", "-d", "--wait", "--no-build", *BENCH_PROFILE_SERVICES,
+                capture=True)
+    try:
+        yield lab
+    finally:
+        run_compose(lab.settings, "--profile", "bench", "rm", "-sf", *BENCH_PROFILE_SERVICES, capture=True)
+
+
+def well_formed(result: CaseResult, suite: str) -> None:
+    assert result.suite == suite
+    assert result.case and result.target and result.repetition == 1
+    assert result.metrics, result
+    for key, value in result.metrics.items():
+        assert isinstance(value, float | int) and not math.isnan(value) and value >= 0, (result, key)
+    for key in ("requests_per_s", "errors"):
+        assert key in result.metrics, (result, key)
+
+
+@pytest.mark.parametrize("suite", sorted(SUITES))
+def test_every_case_of_the_suite_runs_with_sane_results(suite: str, bench_lab: Lab) -> None:
+    module = importlib.import_module(f"socketlab.bench.{SUITES[suite]}")
+    ctx = BenchContext(bench_lab.settings, bench_lab.docker, quick=True, repetitions=1)
+    try:
+        results = module.run(ctx)
+    finally:
+        ctx.stop_hosts()
+    assert results, f"suite {suite} produced no results"
+    expected_errors = getattr(module, "errors_expected", lambda _result: False)
+    for result in results:
+        well_formed(result, suite)
+        if not expected_errors(result):
+            assert result.metrics["errors"] == 0, result
+            assert result.metrics["requests_per_s"] > 0, result
+    if suite == "echo":
+        check_echo_lessons(results)
+
+
+def check_echo_lessons(results: list[CaseResult]) -> None:
+    """What the echo suite must show even in a smoke run."""
+    by_key = {(r.case, r.target): r for r in results}
+    select = by_key.get(("idle-1100", "select"))
+    if select is not None:  # select refuses descriptors past FD_SETSIZE as a result, not a crash
+        held = select.metrics["idle_held"]
+        assert 0 < held < 1100, select
+        assert select.metrics["errors"] == 0 and select.metrics["requests_per_s"] > 0, select
+        assert "held" in select.notes
+    iterative = by_key.get(("throughput-1KiB", "iterative"))
+    if iterative is not None:  # one client at a time: exactly one of the ten is served
+        assert iterative.metrics["connections"] == 1, iterative
+        assert iterative.metrics["errors"] == 9, iterative

@@ -1,0 +1,108 @@
+"""Report formatting: summaries over repetitions, targets, verdicts, CSV/JSON, markdown, plots."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tempfile
+from pathlib import Path
+
+from rich.console import Console
+
+from socketlab.bench import report
+from socketlab.bench.markdown import render
+from socketlab.bench.model import CaseResult
+from socketlab.bench.plots import write_plots
+
+RPS = {"fork": 950.0, "thread": 850.0, "select": 1000.0, "poll": 990.0, "epoll": 1050.0, "epoll-et": 1040.0,
+       "asyncio": 1000.0}
+MODELS = tuple(RPS)
+
+
+def result(case: str, target: str, rep: int, rps: float, **extra: float) -> CaseResult:
+    metrics = {"requests_per_s": rps, "mib_per_s": rps / 1024, "p50_ms": 1.0, "p90_ms": 2.0, "p99_ms": 3.0,
+               "max_ms": 4.0, "errors": 0.0, "connections": 10.0, "concurrency": 10.0, **extra}
+    return CaseResult("echo", case, target, rep, metrics)
+
+
+def sample_results() -> list[CaseResult]:
+    out = []
+    for rep in (1, 2, 3):
+        for model in MODELS:
+            rps = RPS[model] + rep - 2
+            out.append(result("throughput-1KiB", model, rep, rps))
+            out.append(result("idle-0", model, rep, rps))
+            out.append(result("idle-5000", model, rep, rps * (0.95 if model == "epoll" else 0.5),
+                              concurrency=5010.0))
+            held = 10000.0 if model in ("epoll", "thread", "asyncio") else 1020.0
+            out.append(result("c10k-10000", model, rep, 3000.0, connections=held, concurrency=10000.0,
+                              errors=0.0 if held == 10000 else 8980.0, p99_ms=5.0 if model != "thread" else 150.0))
+    return out
+
+
+def _warm_up_matplotlib() -> None:
+    """matplotlib keeps its font files open once loaded (a cache, not a leak): load them before the fd guard."""
+    with tempfile.TemporaryDirectory() as tmp:
+        write_plots(report.summary_rows(sample_results()), Path(tmp))
+
+
+_warm_up_matplotlib()
+
+
+def test_summary_gives_median_min_max_over_repetitions() -> None:
+    rows = report.summary_rows(sample_results())
+    row = report.find(rows, "echo", "throughput-1KiB", "select")
+    assert row["repetitions"] == 3
+    assert row["metrics"]["requests_per_s"] == {"median": 1000.0, "min": 999.0, "max": 1001.0, "n": 3}
+
+
+def test_targets_compare_each_model_with_asyncio_in_the_same_run() -> None:
+    targets = {t["target"]: t for t in report.echo_targets(report.summary_rows(sample_results()))}
+    assert targets["fork at 10 conns, 1 KiB vs asyncio"]["met"] == "yes"      # 95%
+    assert targets["fork at 10 conns, 1 KiB vs asyncio"]["measured"] == "95%"
+    assert targets["thread at 10 conns, 1 KiB vs asyncio"]["met"] == "no"     # 85%
+    assert targets["epoll at 10 conns, 1 KiB vs asyncio"]["met"] == "yes"     # 105% >= 100%
+    assert targets["select at 10 conns, 1 KiB vs asyncio"]["met"] == "yes"
+    assert targets["epoll with 5000 idle vs no idle"]["met"] == "yes"
+    assert targets["C10K epoll: hold 10000 with zero errors"]["met"] == "yes"
+    assert targets["C10K thread: hold 10000 with zero errors"]["met"] == "yes"
+
+
+def test_c10k_verdicts() -> None:
+    rows = report.summary_rows(sample_results())
+    assert report.c10k_verdict(report.find(rows, "echo", "c10k-10000", "epoll")) == "holds"
+    assert report.c10k_verdict(report.find(rows, "echo", "c10k-10000", "thread")) == "degrades"  # p99 150 ms
+    assert report.c10k_verdict(report.find(rows, "echo", "c10k-10000", "select")) == "fails"
+
+
+def test_csv_and_json_files(tmp_path: Path) -> None:
+    results = sample_results()
+    document = report.results_document(results, {"cpu_model": "test"}, {"repetitions": 3})
+    json_path, csv_path = report.write_results(tmp_path, document)
+    again = json.loads(json_path.read_text())
+    assert report.load_results(again) == results
+    rows = list(csv.DictReader(io.StringIO(csv_path.read_text())))
+    assert len(rows) == len(results)
+    assert rows[0]["suite"] == "echo" and float(rows[0]["requests_per_s"]) == results[0].metrics["requests_per_s"]
+
+
+def test_rich_table_lists_every_row() -> None:
+    rows = report.summary_rows(sample_results())
+    console = Console(record=True, width=240)
+    console.print(report.rich_table(rows))
+    text = console.export_text()
+    assert "throughput-1KiB" in text and "epoll-et" in text and "1,000 (999–1,001)" in text
+
+
+def test_markdown_and_plots(tmp_path: Path) -> None:
+    results = [*sample_results(), CaseResult("web", "static-1KiB", "nginx", 1, {"requests_per_s": 5.0})]
+    document = report.results_document(results, {"cpu_model": "test", "cores": 2}, {"repetitions": 3})
+    plots = write_plots(document["summary"], tmp_path)
+    assert {p.name for p in plots} == {"echo-requests-per-second.png", "echo-idle-connections.png",
+                                       "echo-c10k-p99.png"}
+    assert all(p.read_bytes().startswith(b"\x89PNG") for p in plots)
+    text = render(document, tmp_path, tmp_path / "BENCHMARKS.md")
+    assert "## Targets (issue 7)" in text and "![requests/s per model](./echo-requests-per-second.png)" in text
+    assert "**holds** (all held, no errors, p99 < 100 ms): epoll, asyncio" in text
+    assert "## web" in text and "nginx" in text

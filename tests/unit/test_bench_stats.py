@@ -1,0 +1,73 @@
+"""The benchmark arithmetic: histograms, percentiles, merging hosts, repetitions."""
+
+from __future__ import annotations
+
+import math
+
+from socketlab_clients import loadgen
+
+from socketlab.bench import stats
+
+
+def hist_of(latencies_s: list[float]) -> dict[int, int]:
+    hist: dict[int, int] = {}
+    for lat in latencies_s:
+        b = loadgen.bucket_of(lat)
+        hist[b] = hist.get(b, 0) + 1
+    return hist
+
+
+def test_percentiles_are_within_one_percent_and_never_understate() -> None:
+    latencies = [i / 1000 / 1000 * 10 for i in range(1, 1001)]  # 10 µs .. 10 ms
+    hist = hist_of(latencies)
+    for fraction in (0.5, 0.9, 0.99, 1.0):
+        exact = sorted(latencies)[math.ceil(fraction * len(latencies)) - 1] * 1000
+        got = stats.percentile_ms(hist, fraction)
+        assert exact <= got <= exact * 1.0101, (fraction, exact, got)
+
+
+def test_host_and_client_percentiles_agree() -> None:
+    hist = hist_of([0.0001, 0.002, 0.003, 0.05])
+    for fraction in (0.5, 0.99):
+        assert stats.percentile_ms(hist, fraction) == loadgen.percentile_ms(hist, fraction)
+
+
+def test_empty_histogram_gives_zero() -> None:
+    assert stats.percentile_ms({}, 0.99) == 0.0
+
+
+def test_merging_histograms_equals_one_histogram_of_everything() -> None:
+    a, b = [0.001] * 98, [0.5] * 2
+    merged = stats.merge_histograms([hist_of(a), {str(k): v for k, v in hist_of(b).items()}])
+    assert merged == hist_of(a + b)
+    assert stats.percentile_ms(merged, 0.98) < 1.1
+    assert stats.percentile_ms(merged, 0.99) > 400
+
+
+def test_merge_load_reports_sums_counts_and_recomputes_percentiles() -> None:
+    fast = {"requests": 98, "requests_per_s": 98.0, "mib_per_s": 1.0, "max_ms": 1.0, "errors": 0, "stalled": 0,
+            "refused": 0, "connections": 5, "client_cpu": 0.5, "hist": hist_of([0.001] * 98)}
+    slow = {"requests": 2, "requests_per_s": 2.0, "mib_per_s": 0.5, "max_ms": 500.0, "errors": 1, "stalled": 1,
+            "refused": 2, "connections": 4, "client_cpu": 0.25, "hist": hist_of([0.5] * 2)}
+    merged = stats.merge_load_reports([fast, slow])
+    assert merged["requests"] == 100 and merged["requests_per_s"] == 100.0
+    assert merged["errors"] == 1 and merged["refused"] == 2 and merged["connections"] == 9
+    assert merged["max_ms"] == 500.0
+    assert merged["p50_ms"] < 1.1 and merged["p99_ms"] > 400
+    assert "hist" not in stats.merge_load_reports([fast])
+
+
+def test_summarize_repetitions() -> None:
+    assert stats.summarize([3.0, 1.0, 2.0]) == {"median": 2.0, "min": 1.0, "max": 3.0, "n": 3}
+    assert stats.summarize([])["n"] == 0
+
+
+def test_ratio_handles_missing_denominators() -> None:
+    assert stats.ratio(9.0, 10.0) == 0.9
+    assert math.isnan(stats.ratio(1.0, 0.0))
+    assert math.isnan(stats.ratio(math.nan, 1.0))
+
+
+def test_split_spreads_connections_evenly() -> None:
+    assert loadgen.split(10, 3) == [4, 3, 3]
+    assert sum(loadgen.split(10000, 7)) == 10000
