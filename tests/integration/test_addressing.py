@@ -37,20 +37,27 @@ def demo(lab: Lab) -> Demo:
     return Demo(lab.service_ip("bind-demo", "public"), lab.service_ip("bind-demo", "private"))
 
 
+# Host numbers of this module (other modules use .50/.51 and .70-.74): public .90, private .90 and .91.
 @pytest.fixture(scope="module")
-def private_host(lab: Lab) -> ClientHost:
-    return lab.client_host(60, "private")
-
-
-@pytest.fixture(scope="module")
-def private_host_2(lab: Lab) -> ClientHost:
-    return lab.client_host(61, "private")
+def private_host(lab: Lab) -> Iterator[ClientHost]:
+    host = lab.client_host(90, "private")
+    yield host
+    host.stop()
 
 
 @pytest.fixture(scope="module")
-def carol_host(lab: Lab) -> ClientHost:
+def private_host_2(lab: Lab) -> Iterator[ClientHost]:
+    host = lab.client_host(91, "private")
+    yield host
+    host.stop()
+
+
+@pytest.fixture(scope="module")
+def carol_host(lab: Lab) -> Iterator[ClientHost]:
     """A third public host: the broadcast sender."""
-    return lab.client_host(62)
+    host = lab.client_host(90)
+    yield host
+    host.stop()
 
 
 def test_demo_addresses_come_from_the_compose_file(lab: Lab, demo: Demo) -> None:
@@ -92,7 +99,7 @@ def test_every_host_sees_its_own_addresses(lab: Lab, demo: Demo, alice_host: Cli
     assert f"inet {alice_host.ip}/24" in public and alice_host.ip == f"{prefix}.1.50"
     assert f"{prefix}.2." not in public
     private = private_host.run("ip", "-4", "-o", "addr").stdout
-    assert f"inet {prefix}.2.60/24" in private and f"{prefix}.1." not in private
+    assert f"inet {prefix}.2.90/24" in private and f"{prefix}.1." not in private
     # bind-demo (no iproute2 in a service image) reports its interfaces with the stdlib reader.
     listing = lab.service_container("bind-demo").exec_run(
         ["python3", "-c", "from socketlab_common.interfaces import ipv4_interfaces as f; print(*f(), sep='\\n')"])
