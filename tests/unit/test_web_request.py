@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from webserver.request import Limits, ParseError, Request, RequestParser
 
 FEEDS = ["whole", "bytewise"]
@@ -70,7 +69,8 @@ def test_repeated_fields_are_joined(how: str) -> None:
 
 @pytest.mark.parametrize("how", FEEDS)
 def test_small_body_is_skipped_and_the_next_request_found(how: str) -> None:
-    data = b"POST /form HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\nhello=worldGET /next HTTP/1.1\r\nHost: a\r\n\r\n"
+    data = (b"POST /form HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\nhello=world"
+            b"GET /next HTTP/1.1\r\nHost: a\r\n\r\n")
     [post, nxt] = parse_all(data, how)
     assert (post.method, post.body_length) == ("POST", 11)
     assert nxt.target == "/next"

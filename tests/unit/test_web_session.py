@@ -8,7 +8,6 @@ from email.utils import formatdate
 from pathlib import Path
 
 import pytest
-
 from webserver.handler import Handler, Timeouts, parse_range
 from webserver.responses import AccessLog
 from webserver.session import MAX_QUEUED, OUT_MAX, HttpSession
@@ -264,7 +263,7 @@ def test_http_1_0_closes_unless_it_asks_for_keep_alive(handler: Handler) -> None
     assert plain.headers["connection"] == "close"
     kept = get(handler, "/style.css", "Connection: keep-alive", version="HTTP/1.0")
     assert kept.headers["connection"] == "keep-alive"
-    out, session = exchange(handler, b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+    _out, session = exchange(handler, b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
     assert not session.closing
 
 

@@ -6,10 +6,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from webserver.files import Site
 from webserver.handler import Handler, Timeouts
 from webserver.session import HttpSession
-
-from webserver.files import Site
 
 INDEX = b"<!DOCTYPE html><title>home</title><img src=/img/a.png>\n"
 STYLE = "body { color: #333 }  /* ü */\n".encode()

@@ -27,7 +27,7 @@ class Timeouts:
 
     header: float = 10.0     # from the first byte of a request (or the connect) to its complete head
     keepalive: float = 15.0  # idle between requests on a persistent connection
-    send: float = 30.0       # without the client taking any of the response
+    send: float = 60.0       # without the client taking one more chunk (256 KiB) of the response
 
 
 class FileBody:
