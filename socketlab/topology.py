@@ -72,8 +72,9 @@ def hosts_table(rows: list[HostRow], title: str) -> Table:
         table.add_column(column)
     for row in rows:
         nets = "\n".join(f"{net}: {ip}" for net, ip in sorted(row.addresses.items()))
+        published = "\n".join(compact_published(row.ports))
         style = "green" if "healthy" in row.state and "unhealthy" not in row.state else "yellow"
-        table.add_row(row.service, row.system, row.model, nets, compact_ports(row.listens), "\n".join(row.ports),
+        table.add_row(row.service, row.system, row.model, nets, compact_ports(row.listens), published,
                       row.state, style=style)
     return table
 
@@ -106,6 +107,34 @@ def compact_ports(specs: list[str]) -> str:
         number, _, proto = spec.partition("/")
         by_port.setdefault(number, []).append(proto or "tcp")
     return "\n".join(f"{number} {'+'.join(protos)}" for number, protos in by_port.items())
+
+
+def compact_published(ports: list[str]) -> list[str]:
+    """Collapse runs like ``h:18100→18100/tcp, h:18101→18101/tcp`` into ``h:18100-18101→18100-18101/tcp``."""
+    parsed = []
+    for spec in ports:
+        try:
+            left, right = spec.split("→")
+            host, _, published = left.rpartition(":")
+            target, _, proto = right.partition("/")
+            parsed.append((host, int(published), int(target), proto))
+        except ValueError:
+            return ports  # not the shape we know: show as it is
+    runs: list[list[tuple[str, int, int, str]]] = []
+    for entry in sorted(parsed, key=lambda e: (e[0], e[3], e[1])):
+        last = runs[-1][-1] if runs else None
+        if last and (last[0], last[3]) == (entry[0], entry[3]) and (last[1] + 1, last[2] + 1) == entry[1:3]:
+            runs[-1].append(entry)
+        else:
+            runs.append([entry])
+    def span(first: int, last: int) -> str:
+        return f"{first}" if first == last else f"{first}-{last}"
+
+    out = []
+    for run in runs:
+        (host, pub, target, proto), end = run[0], run[-1]
+        out.append(f"{host}:{span(pub, end[1])}→{span(target, end[2])}/{proto}")
+    return out
 
 
 @dataclass(frozen=True)
@@ -142,7 +171,7 @@ def topology_tree(rows: list[HostRow], networks: list[NetworkInfo], title: str):
             others = [f"{n} {ip}" for n, ip in sorted(row.addresses.items()) if n != net.name]
             also = f" [magenta](multi-homed: also {', '.join(others)})[/]" if others else ""
             listens = compact_ports(row.listens).replace("\n", ", ")
-            published = f" published {', '.join(row.ports)}" if row.ports else ""
+            published = f" published {', '.join(compact_published(row.ports))}" if row.ports else ""
             branch.add(f"{row.addresses[net.name]:<12} [bold]{row.service}[/] {row.model}"
                        f"{' listens ' + listens if listens else ''}{published}{also} [dim]{row.state}")
     return tree
@@ -168,10 +197,44 @@ def mermaid(rows: list[HostRow], networks: list[NetworkInfo]) -> str:
     return "\n".join(lines)
 
 
+def declared_topology(config: dict) -> tuple[list[HostRow], list[NetworkInfo]]:
+    """Hosts and networks as the compose file declares them (`docker compose config` JSON), running or not."""
+    rows = []
+    for name, service in sorted(config["services"].items()):
+        nets = service.get("networks") or {}
+        addresses = {net: (opts or {}).get("ipv4_address") or "dynamic" for net, opts in nets.items()}
+        profiles = service.get("profiles") or []
+        ports = [f"{p.get('host_ip', '')}:{p.get('published')}→{p.get('target')}/{p.get('protocol', 'tcp')}"
+                 for p in service.get("ports") or []]
+        labels = service.get("labels") or {}
+        rows.append(HostRow(name, labels.get("socketlab.system", ""), labels.get("socketlab.model", ""), addresses,
+                            ports, f"profile {','.join(profiles)}" if profiles else "started by up",
+                            sorted(service.get("expose") or [])))
+    networks = []
+    for name, net in sorted((config.get("networks") or {}).items()):
+        ipam = ((net.get("ipam") or {}).get("config") or [{}])[0]
+        networks.append(NetworkInfo(name, ipam.get("subnet", "?"), ipam.get("gateway", "?"), bool(net.get("internal"))))
+    rows.sort(key=lambda r: _sort_key(r.addresses))
+    return rows, networks
+
+
 def cmd_topology(settings: LabSettings, args) -> int:
     from rich.console import Console
 
     console = Console()
+    if args.declared:
+        import json
+
+        from .compose import run_compose
+
+        config = json.loads(run_compose(settings, "--profile", "*", "config", "--format", "json", capture=True).stdout)
+        rows, networks = declared_topology(config)
+        title = f"socketlab as declared in docker-compose.yml (prefix {settings.net_prefix})"
+        if args.mermaid:
+            print(mermaid(rows, networks))
+        else:
+            console.print(topology_tree(rows, networks, title))
+        return 0
     rows = lab_hosts(settings)
     if not rows:
         console.print(f"no containers in project {settings.project!r}; run `socketlab up`")
@@ -188,4 +251,6 @@ def register(sub) -> None:
     """`socketlab topology`: the same hosts as `ps`, drawn per network (or as Mermaid)."""
     parser = sub.add_parser("topology", help="networks, subnets and every host on them (tree or --mermaid)")
     parser.add_argument("--mermaid", action="store_true", help="print a Mermaid flowchart instead")
+    parser.add_argument("--declared", action="store_true",
+                        help="draw docker-compose.yml's declared hosts (every service, running or not)")
     parser.set_defaults(func=cmd_topology)

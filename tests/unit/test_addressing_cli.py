@@ -9,7 +9,15 @@ from rich.console import Console
 from socketlab.capture import capture_argv, split_filter
 from socketlab.cli import build_parser
 from socketlab.shell import shell_request
-from socketlab.topology import HostRow, NetworkInfo, compact_ports, mermaid, topology_tree
+from socketlab.topology import (
+    HostRow,
+    NetworkInfo,
+    compact_ports,
+    compact_published,
+    declared_topology,
+    mermaid,
+    topology_tree,
+)
 
 
 def test_capture_joins_the_service_namespace_and_writes_pcap_to_stdout() -> None:
@@ -60,3 +68,33 @@ def test_topology_views_show_every_network_address_and_the_multi_homed_host() ->
     assert 'subgraph private["private 10.77.2.0/24 — internal: true"]' in chart
     assert "bind-demo (multi-homed)<br/>private 10.77.2.30<br/>public 10.77.1.30" in chart
     assert ipaddress.ip_address("10.77.1.15").exploded in chart
+
+
+def test_published_port_runs_are_collapsed() -> None:
+    ports = ["127.0.0.1:18021→21/tcp", *(f"127.0.0.1:{p}→{p}/tcp" for p in range(18100, 18130)),
+             "127.0.0.1:18000→8000/udp"]
+    assert compact_published(ports) == ["127.0.0.1:18021→21/tcp", "127.0.0.1:18100-18129→18100-18129/tcp",
+                                        "127.0.0.1:18000→8000/udp"]
+    assert compact_published(["odd"]) == ["odd"]
+
+
+def test_declared_topology_reads_the_compose_config() -> None:
+    config = {
+        "services": {
+            "bind-demo": {"networks": {"public": {"ipv4_address": "10.77.1.30"},
+                                       "private": {"ipv4_address": "10.77.2.30"}},
+                          "expose": ["9001/tcp"], "labels": {"socketlab.model": "bind"}},
+            "client": {"networks": {"public": None}, "profiles": ["client"]},
+            "echo-epoll": {"networks": {"public": {"ipv4_address": "10.77.1.15"}},
+                           "ports": [{"host_ip": "127.0.0.1", "published": "18815", "target": 8888,
+                                      "protocol": "tcp"}]},
+        },
+        "networks": {"public": {"ipam": {"config": [{"subnet": "10.77.1.0/24", "gateway": "10.77.1.1"}]}},
+                     "private": {"internal": True, "ipam": {"config": [{"subnet": "10.77.2.0/24"}]}}},
+    }
+    rows, nets = declared_topology(config)
+    assert [r.service for r in rows] == ["echo-epoll", "bind-demo", "client"]  # by address; dynamic last
+    assert rows[0].ports == ["127.0.0.1:18815→8888/tcp"] and rows[2].addresses == {"public": "dynamic"}
+    assert rows[2].state == "profile client"
+    assert [(n.name, n.internal) for n in nets] == [("private", True), ("public", False)]
+    assert "bind-demo (multi-homed)<br/>private 10.77.2.30<br/>public 10.77.1.30" in mermaid(rows, nets)
