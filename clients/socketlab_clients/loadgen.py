@@ -160,30 +160,37 @@ def open_connections(addr: tuple[str, int], count: int, deadline: float) -> tupl
     return done, failed
 
 
-def check_alive(socks: list[socket.socket], timeout: float) -> int:
-    """Send one byte on each connection and count those that echo it back in time."""
+def check_alive(socks: list[socket.socket], timeout: float) -> tuple[list[socket.socket], list[socket.socket]]:
+    """Send one byte on each connection; return (echoed it back in time, did not).
+
+    Before a measurement this is the warm-up: it proves the server accepted and serves each
+    connection (a fork server may still be forking, a select server may have closed it), so the
+    measured window starts with every connection really held.
+    """
     poller = select.epoll()
     waiting: dict[int, socket.socket] = {}
+    dead: list[socket.socket] = []
     for sock in socks:
         try:
             if sock.send(b"?") == 1:
                 waiting[sock.fileno()] = sock
                 poller.register(sock.fileno(), select.EPOLLIN)
+                continue
         except OSError:
             pass
-    alive = 0
+        dead.append(sock)
+    alive: list[socket.socket] = []
     deadline = time.monotonic() + timeout
     while waiting and (left := deadline - time.monotonic()) > 0:
-        for fd, _ev in poller.poll(left):
+        for fd, _ev in poller.poll(min(left, 1.0)):
             sock = waiting.pop(fd)
             poller.unregister(fd)
             try:
-                if sock.recv(16) == b"?":
-                    alive += 1
+                (alive if sock.recv(16) == b"?" else dead).append(sock)
             except OSError:
-                pass
+                dead.append(sock)
     poller.close()
-    return alive
+    return alive, dead + list(waiting.values())
 
 
 def _close_all(socks) -> None:
@@ -201,13 +208,16 @@ def echo_worker(addr, connections: int, idle: int, size: int, duration: float, g
     raise_nofile()
     deadline = time.monotonic() + CONNECT_TIMEOUT + idle / 500
     socks, refused = open_connections(addr, connections, deadline)
+    socks, unserved = check_alive(socks, CONNECT_TIMEOUT)
     idle_socks, idle_refused = open_connections(addr, idle, deadline) if idle else ([], 0)
+    idle_socks, idle_unserved = check_alive(idle_socks, CONNECT_TIMEOUT) if idle else ([], [])
     barrier.wait()
     report = run_echo_loop(socks, size, duration, grace)
-    report.update(refused=refused, idle_requested=idle, idle_refused=idle_refused,
-                  idle_held=check_alive(idle_socks, max(grace, 0.5)) if idle_socks else 0)
-    _close_all(socks)
-    _close_all(idle_socks)
+    still_idle, _gone = check_alive(idle_socks, max(grace, 1.0)) if idle_socks else ([], [])
+    report["errors"] += len(unserved)
+    report.update(refused=refused, unserved=len(unserved), idle_requested=idle,
+                  idle_refused=idle_refused + len(idle_unserved), idle_held=len(still_idle))
+    _close_all(socks + unserved + idle_socks + idle_unserved)
     results.put(report)
 
 
@@ -303,10 +313,12 @@ def c10k_worker(addr, connections: int, size: int, interval: float, duration: fl
                 results) -> None:
     raise_nofile()
     socks, refused = open_connections(addr, connections, time.monotonic() + CONNECT_TIMEOUT + connections / 1000)
+    socks, unserved = check_alive(socks, CONNECT_TIMEOUT)
     barrier.wait()
     report = run_c10k_loop(socks, size, interval, duration, grace)
-    report["refused"] = refused
-    _close_all(socks)
+    report["errors"] += len(unserved)
+    report.update(refused=refused, unserved=len(unserved))
+    _close_all(socks + unserved)
     results.put(report)
 
 
@@ -480,7 +492,7 @@ def combine(reports: list[dict], size: int) -> dict:
         "size": size,
         "hist": {str(k): v for k, v in sorted(hist.items())},
     }
-    for key in ("idle_requested", "idle_refused", "idle_held", "late"):
+    for key in ("unserved", "idle_requested", "idle_refused", "idle_held", "late"):
         if key in reports[0]:
             out[key] = sum(r[key] for r in reports)
     return out

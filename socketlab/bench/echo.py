@@ -61,7 +61,7 @@ def size_label(size: int) -> str:
 def plan(quick: bool) -> dict[str, object]:
     """Sizes and durations: full for a real run, tiny for the CI smoke run."""
     if quick:
-        return {"sizes": (KIB, 10 * KIB, 100 * KIB), "connections": 10, "duration": 0.3, "grace": 0.5,
+        return {"sizes": (KIB, 10 * KIB, 100 * KIB), "connections": 10, "duration": 0.3, "grace": 2.0,
                 "idle": (0, 200), "select_idle": 1100, "c10k": (200,), "interval": 0.4, "c10k_duration": 0.8,
                 "connect_timeout": 3.0}
     return {"sizes": (KIB, 10 * KIB, 100 * KIB), "connections": 10, "duration": 3.0, "grace": 2.0,
@@ -109,6 +109,8 @@ def describe(case: str, target: str, m: dict[str, float]) -> str:
         notes.append(f"held {int(m.get('connections', 0))} of {int(m['concurrency'])}")
     if m.get("refused"):
         notes.append(f"{int(m['refused'])} connects refused/timed out")
+    if m.get("unserved"):
+        notes.append(f"{int(m['unserved'])} connected but never served")
     if m.get("stalled"):
         notes.append(f"{int(m['stalled'])} never answered")
     return "; ".join(notes)

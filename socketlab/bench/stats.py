@@ -43,7 +43,7 @@ def percentile_ms(hist: Mapping[int, int], fraction: float) -> float:
     return bucket_value_ms(max(hist))
 
 
-SUMMED = ("requests", "errors", "stalled", "refused", "connections", "idle_requested", "idle_refused",
+SUMMED = ("requests", "errors", "stalled", "refused", "unserved", "connections", "idle_requested", "idle_refused",
           "idle_held", "late", "client_cpu")
 
 
