@@ -164,7 +164,7 @@ def test_broadcast_reaches_exactly_the_hosts_of_its_subnet(network: str, lab: La
     for host in same:
         listeners.append(Listener(host, "--port", port, "--count", "1", "--timeout", "20"))
     for host in other:
-        listeners.append(Listener(host, "--port", port, "--count", "1", "--timeout", "3"))
+        listeners.append(Listener(host, "--port", port, "--count", "1", "--timeout", "8"))
     for listener in listeners:
         listener.wait_for("listening on 0.0.0.0")
     message = f"broadcast on {network} {time.monotonic_ns()}"
@@ -175,6 +175,8 @@ def test_broadcast_reaches_exactly_the_hosts_of_its_subnet(network: str, lab: La
     for listener in listeners[:len(same)]:
         assert listener.wait_for(message).startswith(f"from {sender.ip}:")
         assert listener.finish()[0] == 0
+    # The other subnet's listeners were still listening when the hearers got it: their silence counts.
+    assert all(listener.process.poll() is None for listener in listeners[len(same):])
     for listener in listeners[len(same):]:
         code, rest = listener.finish()
         assert code == 1 and not any(message in line for line in rest), rest
