@@ -89,7 +89,7 @@ def test_nc_agrees_from_each_network(demo: Demo, alice_host: ClientHost, private
     blocked = private_host.sh(f"nc -w 2 {demo.public_ip} 9003 </dev/null")
     assert blocked.exit_code != 0 and blocked.stdout == ""
     udp = alice_host.sh(f"echo hi | nc -u -w 2 {demo.public_ip} 9003")
-    assert udp.stdout.startswith(f"bind=0.0.0.0:9003/udp you={alice_host.ip}:")
+    assert udp.stdout.startswith(f"bind=0.0.0.0:9003/udp local={demo.public_ip}:9003 you={alice_host.ip}:")
 
 
 def test_every_host_sees_its_own_addresses(lab: Lab, demo: Demo, alice_host: ClientHost,

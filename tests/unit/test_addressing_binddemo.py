@@ -9,7 +9,7 @@ import threading
 import pytest
 from binddemo.plan import Bind, default_route_interface, find_public, parse_ports, plan_binds
 from binddemo.protocol import parse_reply, reply
-from binddemo.server import open_sockets, serve
+from binddemo.server import IP_PKTINFO, PKTINFO, arrival_address, open_sockets, serve
 from socketlab_common.interfaces import Interface
 from socketlab_common.lifecycle import StopSignal
 
@@ -82,6 +82,7 @@ def test_server_answers_tcp_and_udp_on_every_socket_and_stops() -> None:
                     conn.settimeout(5)
                     conn.sendto(b"?", ("127.0.0.1", port))
                     got = parse_reply(conn.recvfrom(256)[0])
+                assert got["local"] == f"127.0.0.1:{port}"  # IP_PKTINFO tells even a 0.0.0.0 socket
             assert got["bind"] == f"{bind.label}/{proto}"
     finally:
         stop.set()
@@ -90,3 +91,10 @@ def test_server_answers_tcp_and_udp_on_every_socket_and_stops() -> None:
             sock.close()
         stop.close()
     assert not thread.is_alive()
+
+
+def test_arrival_address_comes_from_the_pktinfo_control_message() -> None:
+    data = PKTINFO.pack(3, socket.inet_aton("10.77.2.30"), socket.inet_aton("10.77.2.30"))
+    assert arrival_address([(socket.IPPROTO_IP, IP_PKTINFO, data)]) == "10.77.2.30"
+    assert arrival_address([(socket.SOL_SOCKET, 1, b"x" * 12)]) is None
+    assert arrival_address([]) is None

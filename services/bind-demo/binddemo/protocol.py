@@ -6,8 +6,9 @@ checker read the same thing::
     bind=0.0.0.0:9003/tcp local=10.77.2.30:9003 you=10.77.2.50:41234
 
 ``bind`` is the address given to bind(); ``local`` is the address the packet
-actually arrived at (for TCP, getsockname() of the accepted socket; for UDP on a
-specific address it equals ``bind``); ``you`` is the peer as the server sees it.
+actually arrived at (for TCP, getsockname() of the accepted socket; for UDP the
+IP_PKTINFO control message, which a socket bound to 0.0.0.0 needs to know it);
+``you`` is the peer as the server sees it.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import selectors
 import socket
+import struct
 
 from socketlab_common.lifecycle import StopSignal
 from socketlab_common.listeners import tcp_listener, udp_socket
@@ -19,6 +20,8 @@ from .protocol import reply
 
 log = logging.getLogger("binddemo")
 MAX_DATAGRAM = 65507
+IP_PKTINFO = getattr(socket, "IP_PKTINFO", 8)  # Linux's value; Python's socket module does not export it
+PKTINFO = struct.Struct("=i4s4s")
 
 
 def open_sockets(binds: list[Bind]) -> list[tuple[Bind, str, socket.socket]]:
@@ -27,7 +30,9 @@ def open_sockets(binds: list[Bind]) -> list[tuple[Bind, str, socket.socket]]:
     try:
         for bind in binds:
             opened.append((bind, "tcp", tcp_listener(bind.host, bind.port)))
-            opened.append((bind, "udp", udp_socket(bind.host, bind.port)))
+            udp = udp_socket(bind.host, bind.port)
+            opened.append((bind, "udp", udp))
+            enable_pktinfo(udp)
     except OSError:
         for _bind, _proto, sock in opened:
             sock.close()
@@ -69,12 +74,38 @@ def _answer_tcp(bind: Bind, listener: socket.socket) -> None:
 def _answer_udp(bind: Bind, sock: socket.socket) -> None:
     for _ in range(64):
         try:
-            _data, peer = sock.recvfrom(MAX_DATAGRAM)
+            _data, ancdata, _flags, peer = sock.recvmsg(MAX_DATAGRAM, socket.CMSG_SPACE(PKTINFO.size))
         except BlockingIOError:
             return
         except ConnectionRefusedError:  # ICMP from an earlier reply's peer: not our concern
             continue
-        # For a wildcard bind the arrival address is unknown without IP_PKTINFO: leave it out.
-        local = sock.getsockname() if bind.host != "0.0.0.0" else None
-        sock.sendto(reply(bind.label, "udp", peer, local), peer)
-        log.info("udp bind=%s answered %s:%d", bind.label, *peer)
+        arrived = arrival_address(ancdata)
+        local = (arrived, sock.getsockname()[1]) if arrived else sock.getsockname()
+        answer = reply(bind.label, "udp", peer, local)
+        if arrived and bind.host == "0.0.0.0":
+            # Reply *from* the address the question came to: on a multi-homed host the kernel
+            # would otherwise pick the source by route, and a client that connect()ed its UDP
+            # socket to that address would drop an answer from any other.
+            sock.sendmsg([answer], [(socket.IPPROTO_IP, IP_PKTINFO, PKTINFO.pack(0, socket.inet_aton(arrived),
+                                                                                 bytes(4)))], 0, peer)
+        else:
+            sock.sendto(answer, peer)
+        log.info("udp bind=%s local=%s:%d answered %s:%d", bind.label, *local, *peer)
+
+
+def enable_pktinfo(sock: socket.socket) -> None:
+    """Ask the kernel to tell, with each datagram, the local address it was sent to."""
+    sock.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
+
+
+def arrival_address(ancdata: list[tuple[int, int, bytes]]) -> str | None:
+    """The destination address of a datagram, from its IP_PKTINFO control message (pure).
+
+    struct in_pktinfo { int ipi_ifindex; struct in_addr ipi_spec_dst; struct in_addr ipi_addr; }:
+    ``ipi_addr`` is the address in the packet's header, the one the client dialled.
+    """
+    for level, kind, data in ancdata:
+        if level == socket.IPPROTO_IP and kind == IP_PKTINFO and len(data) >= PKTINFO.size:
+            _ifindex, _spec_dst, addr = PKTINFO.unpack_from(data)
+            return socket.inet_ntoa(addr)
+    return None
