@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from .model import BenchContext, CaseResult
 
-SUITES: dict[str, str] = {"echo": "echo", "chat": "chat"}
+SUITES: dict[str, str] = {"echo": "echo", "chat": "chat", "ftp": "ftp", "web": "web"}
 """Suite name -> module name in this package (imported lazily)."""
 
 __all__ = ["SUITES", "BenchContext", "CaseResult"]

@@ -1,0 +1,170 @@
+"""FTP benchmark: socketlab's thread-per-connection server against vsftpd and pyftpdlib.
+
+Cases, each against all three servers in the same run, interleaved per repetition:
+
+* ``retr``   download of a 256 MiB file the server has in its page cache (curl, to /dev/null)
+* ``stor``   upload of a 256 MiB file (curl -T), including the server's final 226
+* ``logins`` 300 clients connect and log in at once, from three client hosts (100 each),
+             all starting at one shared wall-clock instant
+
+Transfers run from a client host with curl (C, so the client is not the
+bottleneck); throughput counts the data phase only (time_total - time_pretransfer).
+Targets of issue 4: RETR >= 90% of vsftpd, STOR >= 80% of vsftpd, 300 logins under
+1 s or no slower than pyftpdlib. Measured, never asserted.
+
+Standalone: ``python -m socketlab.bench.ftp [--quick] [--repetitions N]`` against the
+stack named by COMPOSE_PROJECT_NAME / SOCKETLAB_NET_PREFIX (it starts the three services).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from ..compose import run_compose
+from ..hosts import ClientHost
+from .model import BenchContext, CaseResult
+
+SUITE = "ftp"
+MIB = 1 << 20
+LOGIN_HOSTS = 3
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    service: str
+    host_number: int
+    user: str
+    password: str
+    directory: str   # where uploads may go
+
+    def url(self, ip: str, name: str) -> str:
+        return f"ftp://{self.user}:{self.password}@{ip}/{self.directory}{name}"
+
+
+TARGETS = [
+    Target("socketlab", "ftp", 21, "student", "socketlab", ""),
+    Target("vsftpd", "ftp-vsftpd", 42, "anonymous", "bench", "pub/"),
+    Target("pyftpdlib", "ftp-pyftpdlib", 43, "anonymous", "bench", ""),
+]
+
+
+def ensure_services(ctx: BenchContext) -> None:
+    """Start the three servers (idempotent: running ones are left alone)."""
+    ctx.progress("ftp: starting ftp, ftp-vsftpd, ftp-pyftpdlib")
+    run_compose(ctx.settings, "--profile", "bench", "up", "-d", "--wait", "--no-build",
+                *(target.service for target in TARGETS), capture=True)
+
+
+def _curl(host: ClientHost, args: str) -> dict[str, float]:
+    result = host.sh(f"curl -sS --fail -o /dev/null -w '%{{size_download}} %{{size_upload}} "
+                     f"%{{time_pretransfer}} %{{time_total}}' {args}", timeout=600)
+    if result.exit_code != 0:
+        raise RuntimeError(f"curl {args}: {result.output.strip()}")
+    down, up, pre, total = (float(x) for x in result.stdout.split())
+    size = max(down, up)
+    return {"mib_per_s": size / MIB / max(total - pre, 1e-6), "seconds": total, "bytes": size}
+
+
+def _logins(hosts: list[ClientHost], target: Target, ip: str, per_host: int) -> dict[str, float]:
+    start = time.time() + 3.0  # every host begins at this instant (shared clock)
+    argv = ["python3", "-m", "socketlab_clients.ftp_load", "logins", ip, "--count", str(per_host),
+            "--user", target.user, "--password", target.password, "--start", f"{start:.3f}"]
+    with ThreadPoolExecutor(len(hosts)) as pool:
+        results = list(pool.map(lambda host: host.run(*argv, timeout=120), hosts))
+    reports = [json.loads(result.stdout) for result in results]
+    seconds = max(report["finish_wall"] for report in reports) - start
+    count = sum(report["ok"] for report in reports)
+    return {"seconds": seconds, "requests_per_s": count / seconds if seconds > 0 else 0.0,
+            "errors": float(sum(report["errors"] for report in reports)), "connections": float(count),
+            "p50_ms": max(report["p50_ms"] for report in reports),
+            "p99_ms": max(report["p99_ms"] for report in reports),
+            "max_ms": max(report["max_ms"] for report in reports)}
+
+
+def run(ctx: BenchContext) -> list[CaseResult]:
+    ensure_services(ctx)
+    size = 8 * MIB if ctx.quick else 256 * MIB
+    per_host = 10 if ctx.quick else 100
+    ips = {t.name: ctx.settings.subnet_ip("public", t.host_number) for t in TARGETS}
+    hosts = [ctx.client_host() for _ in range(LOGIN_HOSTS)]
+    loader = hosts[0]
+    results: list[CaseResult] = []
+    try:
+        ctx.progress(f"ftp: generating a {size // MIB} MiB file on the load host")
+        created = loader.sh(f"head -c {size} /dev/urandom > /tmp/bench.bin && cat /tmp/bench.bin > /dev/null")
+        if created.exit_code != 0:
+            raise RuntimeError(created.output)
+        for target in TARGETS:  # warm-up: the file exists on every server and sits in its page cache
+            url = target.url(ips[target.name], "bench.bin")
+            _curl(loader, f"-T /tmp/bench.bin {url}")
+            _curl(loader, url)
+        for rep in range(ctx.repetitions):
+            order = TARGETS[rep % len(TARGETS):] + TARGETS[:rep % len(TARGETS)]  # rotate who goes first
+            for target in order:
+                url = target.url(ips[target.name], "bench.bin")
+                ctx.progress(f"ftp: rep {rep + 1}/{ctx.repetitions} {target.name}: stor, retr, logins")
+                stor = _curl(loader, f"-T /tmp/bench.bin {url}")
+                results.append(CaseResult(SUITE, "stor", target.name, rep, stor, f"{size // MIB} MiB upload"))
+                retr = _curl(loader, url)
+                results.append(CaseResult(SUITE, "retr", target.name, rep, retr, f"{size // MIB} MiB, cached"))
+                logins = _logins(hosts, target, ips[target.name], per_host)
+                results.append(CaseResult(SUITE, "logins", target.name, rep, logins,
+                                          f"{LOGIN_HOSTS * per_host} clients from {LOGIN_HOSTS} hosts"))
+    finally:
+        ctx.stop_hosts()
+    return results
+
+
+def summarize(results: list[CaseResult]) -> list[str]:
+    """Median per (case, target) and the ratios the issue's targets are stated in."""
+    def median(case: str, target: str, key: str) -> float:
+        values = [r.metrics[key] for r in results if r.case == case and r.target == target]
+        return statistics.median(values) if values else float("nan")
+
+    lines = []
+    for case, key, unit in (("retr", "mib_per_s", "MiB/s"), ("stor", "mib_per_s", "MiB/s"),
+                            ("logins", "seconds", "s")):
+        row = ", ".join(f"{t.name} {median(case, t.name, key):.3f} {unit}" for t in TARGETS)
+        lines.append(f"{case:7} {row}")
+    retr = median("retr", "socketlab", "mib_per_s") / median("retr", "vsftpd", "mib_per_s")
+    stor = median("stor", "socketlab", "mib_per_s") / median("stor", "vsftpd", "mib_per_s")
+    ours, theirs = median("logins", "socketlab", "seconds"), median("logins", "pyftpdlib", "seconds")
+    errors = sum(r.metrics.get("errors", 0) for r in results if r.case == "logins")
+    lines.append(f"RETR socketlab/vsftpd = {retr:.0%} (target >= 90%)")
+    lines.append(f"STOR socketlab/vsftpd = {stor:.0%} (target >= 80%)")
+    lines.append(f"logins socketlab {ours:.3f} s vs pyftpdlib {theirs:.3f} s (target < 1 s or <= pyftpdlib); "
+                 f"login errors {errors:.0f}")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    import docker
+
+    from ..settings import LabSettings
+
+    parser = argparse.ArgumentParser(prog="python -m socketlab.bench.ftp", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--repetitions", type=int, default=3)
+    parser.add_argument("--json", help="also write the raw results here")
+    args = parser.parse_args(argv)
+    ctx = BenchContext(LabSettings.from_env(), docker.from_env(), quick=args.quick, repetitions=args.repetitions,
+                       progress=lambda message: print(message, flush=True))
+    results = run(ctx)
+    for result in results:
+        shown = " ".join(f"{k}={v:.3f}" for k, v in result.metrics.items())
+        print(f"{result.case:7} {result.target:10} rep {result.repetition}: {shown}")
+    print("\n".join(summarize(results)))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as out:
+            json.dump([r.__dict__ for r in results], out, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
