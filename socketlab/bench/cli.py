@@ -45,6 +45,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     bench.add_argument("--quick", action="store_true", help="tiny sizes and durations (a smoke run)")
     bench.add_argument("--repetitions", type=int, default=3, help="runs per case (median, min, max)")
     bench.add_argument("--no-pin", action="store_true", help="do not pin servers and load to separate cores")
+    bench.add_argument("--no-priority", action="store_true",
+                       help=f"keep Docker's default CPU weight (else {stack.BENCH_CPU_SHARES} for bench containers)")
     bench.add_argument("--out", type=Path, help="output directory (default bench-results/<UTC time>)")
     bench.add_argument("--docs", action="store_true", help="also update docs/bench/ and BENCHMARKS.md")
     bench.add_argument("--keep-up", action="store_true", help="leave the benchmark stack running afterwards")
@@ -80,18 +82,19 @@ def cmd_bench(_settings: LabSettings, args: argparse.Namespace) -> int:
     console.print(f"[bold]starting the benchmark stack {settings.project} ({settings.net_prefix}.x)")
     stack.up(settings, services or None)
     server_cpus, load_cpus = stack.cpu_split(not args.no_pin)
-    pinned = stack.pin_servers(client, settings, server_cpus)
+    shares = None if args.no_priority else stack.BENCH_CPU_SHARES
+    pinned = stack.pin_servers(client, settings, server_cpus, shares)
     console.print(f"pinning: servers -> cpus {server_cpus or 'all'} ({len(pinned)} containers), "
-                  f"load hosts -> cpus {load_cpus or 'all'}")
+                  f"load hosts -> cpus {load_cpus or 'all'}; cpu weight {shares or 'default'}")
     machine = describe(client)
     run_settings = {"project": settings.project, "quick": args.quick, "repetitions": args.repetitions,
-                    "server_cpuset": server_cpus, "load_cpuset": load_cpus, "suites": suites}
+                    "server_cpuset": server_cpus, "load_cpuset": load_cpus, "cpu_shares": shares, "suites": suites}
     results: list[CaseResult] = []
     try:
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=console) as progress:
             for name, module in modules.items():
-                results += _run_suite(name, module, progress, settings, client, args, server_cpus, load_cpus)
+                results += _run_suite(name, module, progress, settings, client, args, server_cpus, load_cpus, shares)
     finally:
         stack.remove_load_hosts(client, settings)
         if not args.keep_up:
@@ -106,7 +109,7 @@ def cmd_bench(_settings: LabSettings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_suite(name, module, progress: Progress, settings, client, args, server_cpus, load_cpus) -> list:
+def _run_suite(name, module, progress: Progress, settings, client, args, server_cpus, load_cpus, shares) -> list:
     task = progress.add_task(name, total=None)
     state = {"started": False}
 
@@ -117,7 +120,7 @@ def _run_suite(name, module, progress: Progress, settings, client, args, server_
         progress.update(task, description=message)
 
     ctx = BenchContext(settings, client, quick=args.quick, repetitions=args.repetitions, load_cpuset=load_cpus,
-                       progress=on_progress, server_cpuset=server_cpus,
+                       progress=on_progress, server_cpuset=server_cpus, cpu_shares=shares,
                        expect=lambda steps: progress.update(task, total=steps))
     try:
         results = module.run(ctx)

@@ -63,10 +63,10 @@ def plan(quick: bool) -> dict[str, object]:
     if quick:
         return {"sizes": (KIB, 10 * KIB, 100 * KIB), "connections": 10, "duration": 0.3, "grace": 2.0,
                 "idle": (0, 200), "select_idle": 1100, "c10k": (200,), "interval": 0.4, "c10k_duration": 0.8,
-                "connect_timeout": 3.0}
-    return {"sizes": (KIB, 10 * KIB, 100 * KIB), "connections": 10, "duration": 3.0, "grace": 2.0,
-            "idle": (0, 900, 5000), "select_idle": None, "c10k": (1000, 5000, 10000), "interval": 3.0,
-            "c10k_duration": 6.0, "connect_timeout": 15.0}
+                "c10k_grace": 2.0, "connect_timeout": 3.0}
+    return {"sizes": (KIB, 10 * KIB, 100 * KIB), "connections": 10, "duration": 2.0, "grace": 2.0,
+            "idle": (0, 900, 5000), "select_idle": None, "c10k": (100, 1000, 10000), "interval": 3.0,
+            "c10k_duration": 6.0, "c10k_grace": 10.0, "connect_timeout": 8.0}
 
 
 def cases(quick: bool, target: str) -> list[tuple[str, str, dict]]:
@@ -84,7 +84,7 @@ def cases(quick: bool, target: str) -> list[tuple[str, str, dict]]:
         out.append((f"idle-{idle}", "echo", {"connections": p["connections"], "size": KIB, "idle": idle, **common}))
     for conns in p["c10k"]:
         out.append((f"c10k-{conns}", "c10k", {"connections": conns, "size": 64, "interval": p["interval"],
-                                                "duration": p["c10k_duration"], "grace": p["grace"],
+                                                "duration": p["c10k_duration"], "grace": p["c10k_grace"],
                                                 "connect-timeout": p["connect_timeout"]}))
     return out
 

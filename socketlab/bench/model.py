@@ -36,6 +36,7 @@ class BenchContext:
     load_cpuset: str | None = None  # cores for load generators (None: no pinning)
     progress: Callable[[str], None] = lambda _message: None
     server_cpuset: str | None = None  # cores for the servers under test (None: no pinning)
+    cpu_shares: int | None = None     # CPU weight of load hosts (None: Docker's default 1024)
     expect: Callable[[int], None] = lambda _steps: None  # a suite announces how many progress() calls follow
     _hosts: list[ClientHost] = field(default_factory=list)
 
@@ -62,6 +63,8 @@ class BenchContext:
         """Start a load-generating client host (pinned to `load_cpuset` if set)."""
         if self.load_cpuset and "cpuset_cpus" not in run_kwargs:
             run_kwargs["cpuset_cpus"] = self.load_cpuset
+        if self.cpu_shares and "cpu_shares" not in run_kwargs:
+            run_kwargs["cpu_shares"] = self.cpu_shares
         host = start_client_host(self.docker, self.settings, network, host_number,
                                  labels={"socketlab.system": "benchmark load host"}, **run_kwargs)
         self._hosts.append(host)

@@ -40,7 +40,7 @@ def serve_blocking_connection(sock: socket.socket, session: Session, stop: StopS
     with sock, stop.track(sock):
         try:
             while not session.closing:
-                sock.settimeout(_seconds_left(session))
+                _set_timeout(sock, _seconds_left(session))
                 session.receive(sock.recv(RECV_SIZE))
                 _send_ready_output(sock, session)
         except TimeoutError:
@@ -52,9 +52,19 @@ def serve_blocking_connection(sock: socket.socket, session: Session, stop: StopS
 
 
 def _send_ready_output(sock: socket.socket, session: Session) -> None:
-    sock.settimeout(None)
+    _set_timeout(sock, None)
     while out := session.outgoing():
         sock.sendall(out)
+
+
+def _set_timeout(sock: socket.socket, timeout: float | None) -> None:
+    """`settimeout` is a system call (ioctl FIONBIO) every time: skip it when nothing would change.
+
+    A session without a deadline (echo) then costs two system calls per request fewer, which the
+    benchmark sees as requests/s for the fork and thread models.
+    """
+    if timeout is not None or sock.gettimeout() is not None:
+        sock.settimeout(timeout)
 
 
 def _seconds_left(session: Session) -> float | None:
