@@ -32,8 +32,9 @@ _TYPES = {
     ".woff2": "font/woff2", ".woff": "font/woff", ".pdf": "application/pdf", ".wasm": "application/wasm",
 }
 
-RESOLVE_TTL = 1.0
-RESOLVE_CACHE_ENTRIES = 4096
+RECENT_TTL = 1.0
+"""Seconds a found file's metadata is reused without a new stat (nginx: open_file_cache_valid)."""
+RECENT_ENTRIES = 4096
 
 
 def content_type(path: str) -> str:
@@ -128,12 +129,32 @@ class Site:
         self._cache: dict[str, FileInfo] = {}
         self._cached_bytes = 0
         self._prefix = self.root.rstrip(os.sep) + os.sep
-        self._resolved: dict[str, tuple[float, str, str | None]] = {}
+        self._recent: dict[str, tuple[float, Found]] = {}
 
     def lookup(self, target: str) -> Lookup:
-        """Resolve a request target; raises ParseError(400) for refused encodings."""
-        url_path, real = self._resolve(target)
-        if real is None:
+        """Resolve a request target; raises ParseError(400) for refused encodings.
+
+        A file found for a target is remembered for RECENT_TTL seconds: the
+        hot path of a busy server (the same few files again and again) then
+        costs no `realpath` (an lstat per path component) and no `stat`. Like
+        nginx's open_file_cache_valid, a file changed or removed meanwhile is
+        seen up to that long late; everything else is looked up every time.
+        """
+        now = time.monotonic()
+        hit = self._recent.get(target)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        found = self._lookup(target)
+        if isinstance(found, Found):
+            if len(self._recent) >= RECENT_ENTRIES:
+                self._recent.clear()
+            self._recent[target] = (now + RECENT_TTL, found)
+        return found
+
+    def _lookup(self, target: str) -> Lookup:
+        url_path, segments = decode_target(target)
+        real = os.path.realpath(os.path.join(self.root, *segments))
+        if real != self.root and not real.startswith(self._prefix):
             return Missing()   # a symlink pointing outside the root: not ours to serve
         try:
             st = os.stat(real)
@@ -155,27 +176,6 @@ class Site:
         if not stat.S_ISREG(st.st_mode) or url_path.endswith("/"):
             return Missing()   # devices, FIFOs and sockets are never served; a file is not a directory
         return self._found(real, st)
-
-    def _resolve(self, target: str) -> tuple[str, str | None]:
-        """(URL path, real file path or None if outside the root), cached for RESOLVE_TTL seconds.
-
-        `realpath` costs an lstat per path component; a browser or a benchmark
-        asks for the same few targets again and again, so the answer is reused
-        for a second (symlinks changed meanwhile are seen a second late).
-        The file itself is stat'ed on every request.
-        """
-        now = time.monotonic()
-        hit = self._resolved.get(target)
-        if hit is not None and hit[0] > now:
-            return hit[1], hit[2]
-        url_path, segments = decode_target(target)
-        real: str | None = os.path.realpath(os.path.join(self.root, *segments))
-        if real != self.root and not real.startswith(self._prefix):
-            real = None
-        if len(self._resolved) >= RESOLVE_CACHE_ENTRIES:
-            self._resolved.clear()
-        self._resolved[target] = (now + RESOLVE_TTL, url_path, real)
-        return url_path, real
 
     def file(self, relative: str) -> FileInfo | None:
         """A file directly under the root by name (the custom 404 page), or None."""

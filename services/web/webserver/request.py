@@ -21,9 +21,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_TOKEN = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
-_VERSION = re.compile(rb"HTTP/([0-9])\.([0-9])\Z")
-_BAD_VALUE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+_TOKEN_CHARS = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_TOKEN = re.compile(_TOKEN_CHARS + r"\Z")
+_VERSION = re.compile(r"HTTP/([0-9])\.([0-9])\Z")
+_REQUEST_LINE = re.compile(rf"({_TOKEN_CHARS}) ([\x21-\x7e]+) HTTP/1\.([0-9])\Z")
+_FIELD = re.compile(rf"({_TOKEN_CHARS}):[ \t]*(.*?)[ \t]*\Z")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n|\Z)")
 _DIGITS = re.compile(r"[0-9]+\Z")
 _HEAD_END = re.compile(rb"\n\r?\n")
 
@@ -161,63 +164,32 @@ class RequestParser:
 
     def _parse_head(self, head: bytes) -> Request:
         limits = self._limits
-        lines = head.split(b"\n")
-        line = lines[0].removesuffix(b"\r")
+        if len(head) > limits.max_header_bytes:
+            first = head.find(b"\n")
+            if first > limits.max_request_line or first < 0:
+                raise ParseError(414, f"request line longer than {limits.max_request_line} bytes")
+            raise ParseError(431, f"request header block longer than {limits.max_header_bytes} bytes")
+        text = head.decode("latin-1")   # one decode; header values are latin-1 by RFC 9110 5.5
+        lines = text.split("\n")
+        line = lines[0].removesuffix("\r")
         if len(line) > limits.max_request_line:
             raise ParseError(414, f"request line longer than {limits.max_request_line} bytes")
-        if len(head) > limits.max_header_bytes:
-            raise ParseError(431, f"request header block longer than {limits.max_header_bytes} bytes")
         if len(lines) - 1 > limits.max_headers:
             raise ParseError(431, f"more than {limits.max_headers} header fields")
-        parts = line.split(b" ")
-        if len(parts) != 3 or not all(parts):
-            raise ParseError(400, "malformed request line")
-        method, target, version = parts
-        if not _TOKEN.match(method):
-            raise ParseError(400, "malformed method")
-        match = _VERSION.match(version)
-        if not match:
-            raise ParseError(400, "malformed HTTP version")
-        if match.group(1) != b"1":
-            raise ParseError(505, "only HTTP/1.x is supported")
-        if any(b < 0x21 or b > 0x7E for b in target):
-            raise ParseError(400, "request target must be visible ASCII")
-        headers = self._parse_fields(lines[1:])
-        minor = match.group(2)
-        request = Request(method.decode("ascii"), target.decode("ascii"),
-                          "HTTP/1.1" if minor != b"0" else "HTTP/1.0", headers)
+        match = _REQUEST_LINE.match(line)
+        if match is None:
+            _diagnose_request_line(line)
+        method, target, minor = match.groups()
+        if _CONTROL.search(text):
+            raise ParseError(400, "control character in the request head")
+        headers = _parse_fields(lines)
+        request = Request(method, target, "HTTP/1.0" if minor == "0" else "HTTP/1.1", headers)
         self._check_framing(request, minor)
         return request
 
-    @staticmethod
-    def _parse_fields(lines: list[bytes]) -> dict[str, str]:
-        headers: dict[str, str] = {}
-        hosts = 0
-        for raw in lines:
-            raw = raw.removesuffix(b"\r")
-            if raw[:1] in (b" ", b"\t"):
-                raise ParseError(400, "obsolete header line folding")
-            name, colon, value = raw.partition(b":")
-            if not colon or not _TOKEN.match(name):
-                raise ParseError(400, "malformed header field")
-            value = value.strip(b" \t")
-            if _BAD_VALUE.search(value):
-                raise ParseError(400, "control character in a header value")
-            key = name.decode("ascii").lower()
-            text = value.decode("latin-1")
-            if key == "host":
-                hosts += 1
-            if key in headers:
-                headers[key] = f"{headers[key]}, {text}"
-            else:
-                headers[key] = text
-        if hosts > 1:
-            raise ParseError(400, "more than one Host header")
-        return headers
-
-    def _check_framing(self, request: Request, minor: bytes) -> None:
+    def _check_framing(self, request: Request, minor: str) -> None:
         headers = request.headers
-        if minor != b"0" and "host" not in headers:
+        if minor != "0" and "host" not in headers:
             raise ParseError(400, "HTTP/1.1 request without Host")
         if "transfer-encoding" in headers:
             raise ParseError(400, "request bodies with Transfer-Encoding are not accepted")
@@ -230,5 +202,46 @@ class RequestParser:
             if body > self._limits.max_body:
                 raise ParseError(413, f"request body longer than {self._limits.max_body} bytes")
             request.body_length = body
-        tokens = {t.strip().lower() for t in headers.get("connection", "").split(",")}
-        request.keep_alive = "keep-alive" in tokens if minor == b"0" else "close" not in tokens
+        connection = headers.get("connection")
+        if connection is None:
+            request.keep_alive = minor != "0"
+        else:
+            tokens = {t.strip().lower() for t in connection.split(",")}
+            request.keep_alive = "keep-alive" in tokens if minor == "0" else "close" not in tokens
+
+
+def _parse_fields(lines: list[str]) -> dict[str, str]:
+    """Header fields (lines[1:]) into a dict; repeated names are joined with ", " (RFC 9110 5.3)."""
+    headers: dict[str, str] = {}
+    for i in range(1, len(lines)):
+        raw = lines[i].removesuffix("\r")
+        match = _FIELD.match(raw)
+        if match is None:
+            if raw[:1] in (" ", "\t"):
+                raise ParseError(400, "obsolete header line folding")
+            raise ParseError(400, "malformed header field")
+        key = match.group(1).lower()
+        value = match.group(2)
+        if key in headers:
+            if key == "host":
+                raise ParseError(400, "more than one Host header")
+            headers[key] = f"{headers[key]}, {value}"
+        else:
+            headers[key] = value
+    return headers
+
+
+def _diagnose_request_line(line: str) -> None:
+    """Raise the precise error for a request line the fast pattern rejected."""
+    parts = line.split(" ")
+    if len(parts) != 3 or not all(parts):
+        raise ParseError(400, "malformed request line")
+    method, _target, version = parts
+    if not _TOKEN.match(method):
+        raise ParseError(400, "malformed method")
+    match = _VERSION.match(version)
+    if not match:
+        raise ParseError(400, "malformed HTTP version")
+    if match.group(1) != "1":
+        raise ParseError(505, "only HTTP/1.x is supported")
+    raise ParseError(400, "request target must be visible ASCII")

@@ -127,6 +127,8 @@ class HttpSession:
     def _advance(self) -> None:
         """Parse buffered requests into queued responses, up to MAX_QUEUED ahead."""
         queue, parser, handler = self._queue, self._parser, self._handler
+        if not parser.has_partial:
+            return
         while not self._stop_parsing and len(queue) < MAX_QUEUED:
             try:
                 request = parser.next_request()
