@@ -144,26 +144,53 @@ def test_twenty_clients_from_two_hosts_at_once(ftp_ip: str, alice_host: ClientHo
     assert len([line for line in sizes if line]) == 20
 
 
-def test_upload_killed_halfway_leaves_no_file_and_the_server_keeps_serving(ftp_ip: str, alice_host: ClientHost,
-                                                                           lab: Lab) -> None:
-    make_file(alice_host, "/tmp/killme.bin", 50 * MIB)
-    curl = alice_host.popen("sh", "-c", "curl -sS --limit-rate 2M -T /tmp/killme.bin "
-                            f"ftp://student:socketlab@{ftp_ip}/killed.bin & echo $! > /tmp/curl.pid; wait")
+DISCONNECT_MIDWAY = """
+import ftplib, os
+f = ftplib.FTP("{ip}", timeout=10)
+f.login("student", "socketlab")
+conn = f.transfercmd("STOR killed.bin")
+conn.sendall(os.urandom(4 << 20))   # half of an 8 MiB file ...
+f.close()                           # ... then the client goes away: control connection first,
+conn.close()                        # then the data connection, as a dying process closes them
+print("disconnected")
+"""
+
+
+def test_upload_cut_off_halfway_leaves_no_file_and_the_server_keeps_serving(ftp_ip: str, alice_host: ClientHost,
+                                                                            lab: Lab) -> None:
+    assert "disconnected" in ok(alice_host.run("python3", "-c", DISCONNECT_MIDWAY.format(ip=ftp_ip)))
+    wait_until(lambda: "transfer STOR /killed.bin" in lab.service_container("ftp").logs().decode(),
+               what="the server to end the upload")
+    logs = lab.service_container("ftp").logs().decode()
+    assert "transfer STOR /killed.bin FAILED" in logs
+    listing = library(lab, "ls", "-a", LIBRARY)
+    assert "killed.bin" not in listing and ".ftp-upload-" not in listing
+    assert "README.txt" in ok(alice_host.sh(f"curl -sS --fail ftp://{ftp_ip}/"))
+
+
+def test_killed_curl_upload_leaves_no_temp_file_and_the_server_serves(ftp_ip: str, bob_host: ClientHost,
+                                                                    lab: Lab) -> None:
+    """kill -9 of a slow `curl -T` mid-upload."""
+    make_file(bob_host, "/tmp/killme.bin", 50 * MIB)
+    curl = bob_host.popen("sh", "-c", "curl -sS --limit-rate 2M -T /tmp/killme.bin "
+                          f"ftp://student:socketlab@{ftp_ip}/killed-curl.bin & echo $! > /tmp/curl.pid; wait")
     try:
         wait_until(lambda: ".ftp-upload-" in library(lab, "ls", "-a", LIBRARY), what="the upload to start")
-        ok(alice_host.sh("kill -9 $(cat /tmp/curl.pid)"))
+        ok(bob_host.sh("kill -9 $(cat /tmp/curl.pid)"))
         curl.wait(30)
     finally:
         if curl.poll() is None:
             curl.kill()
         for stream in (curl.stdin, curl.stdout, curl.stderr):
             stream.close()
-    wait_until(lambda: ".ftp-upload-" not in library(lab, "ls", "-a", LIBRARY), what="the temp file to go")
-    logs = lab.service_container("ftp").logs().decode()
-    stor_lines = [line for line in logs.split("\n") if "killed.bin" in line]
-    assert "killed.bin" not in library(lab, "ls", "-a", LIBRARY), stor_lines
-    assert "transfer STOR /killed.bin FAILED" in logs, stor_lines
-    assert "README.txt" in ok(alice_host.sh(f"curl -sS --fail ftp://{ftp_ip}/"))
+    wait_until(lambda: "transfer STOR /killed-curl.bin" in lab.service_container("ftp").logs().decode(),
+               what="the server to end the upload")
+    assert ".ftp-upload-" not in library(lab, "ls", "-a", LIBRARY)
+    # Usually the server sees the control connection close and drops the upload. A killed process
+    # closes its sockets one by one, though: if the data connection's FIN comes first and the control
+    # connection's more than EOF_GRACE later (a loaded machine), that upload is indistinguishable from a
+    # finished one (see services/ftp/README.md), so its presence is not asserted either way here.
+    assert "README.txt" in ok(bob_host.sh(f"curl -sS --fail ftp://{ftp_ip}/"))
 
 
 TRAVERSAL = """
