@@ -13,8 +13,9 @@ fraction delivered (UDP loses datagrams when a receive buffer overflows: the
 room does not retransmit), latency percentiles, out-of-order arrivals. The
 target is relay >= 50% of the baseline; it is measured, never asserted.
 
-Standalone until the bench CLI calls it: ``python -m socketlab.bench.chat [--quick]``
-against the running lab (COMPOSE_PROJECT_NAME, SOCKETLAB_NET_PREFIX, ...).
+Run with ``socketlab bench chat`` (its own stack, servers and load pinned to
+separate cores), or standalone against a running lab:
+``python -m socketlab.bench.chat [--quick]`` (COMPOSE_PROJECT_NAME, SOCKETLAB_NET_PREFIX, ...).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from .model import BenchContext, CaseResult
 SUITE = "chat"
 CHAT_SERVICE = "chat"
 ECHO_SERVICE = "echo-udp"
+SERVICES = [CHAT_SERVICE, ECHO_SERVICE]
+"""What the bench stack must bring up for this suite."""
 LOAD_HOST_NUMBER = 90
 
 
