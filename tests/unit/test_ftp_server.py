@@ -265,3 +265,19 @@ def test_many_clients_at_once(start) -> None:
         thread.join(60)
     assert errors == []
     assert sorted(p.name for p in server.root.iterdir()) == sorted(files)
+
+
+@pytest.mark.parametrize("verb", ["RETR", "STOR"])
+def test_stalled_data_connection_times_out_and_the_session_goes_on(start, verb: str) -> None:
+    server = start(data_timeout=0.5)
+    (server.root / "big.bin").write_bytes(os.urandom(32 << 20))
+    with server.ftp() as client:
+        client.sock.settimeout(20)
+        conn = client.transfercmd(f"{verb} big.bin" if verb == "RETR" else "STOR stalled.bin")
+        started = time.monotonic()
+        with pytest.raises(ftplib.error_temp, match=r"^426"):
+            client.voidresp()  # the peer neither reads nor sends: the server gives up
+        assert time.monotonic() - started < 15
+        conn.close()
+        assert client.voidcmd("NOOP").startswith("200")
+    assert not (server.root / "stalled.bin").exists()
