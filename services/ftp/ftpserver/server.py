@@ -116,7 +116,7 @@ class FtpServer:
             log.exception("session for %s failed", peer)
         finally:
             self.limits.release(peer[0])
-            log.info("%s:%d disconnected", peer[0], peer[1])
+            log.debug("%s:%d disconnected", peer[0], peer[1])
 
     def _serve_session(self, sock: socket.socket, peer: tuple) -> None:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_OOBINLINE, 1)  # ABOR's urgent byte stays in the line
@@ -124,7 +124,7 @@ class FtpServer:
         local_ip = sock.getsockname()[0]
         channel = DataChannel(self.ports, local_ip, peer[0], self.config.data_timeout)
         session = FtpSession(self.config, self.jail, peer, self.advertised_ip(local_ip, peer[0]), channel)
-        log.info("%s:%d connected to %s", peer[0], peer[1], local_ip)
+        log.debug("%s:%d connected to %s", peer[0], peer[1], local_ip)
         try:
             _flush(sock, session)
             while not session.closing:
