@@ -91,6 +91,24 @@ def parse_wrk(output: str) -> dict[str, float]:
     return metrics
 
 
+CPU_USAGE_SCRIPT = ("cat /sys/fs/cgroup/cpuacct/cpuacct.usage 2>/dev/null"
+                    " || cat /sys/fs/cgroup/cpu,cpuacct/cpuacct.usage 2>/dev/null"
+                    " || awk '/^usage_usec/ {print $2 * 1000}' /sys/fs/cgroup/cpu.stat")
+
+
+def server_cpu_seconds(container) -> float:
+    """CPU time the server container has used so far (its cgroup's counter), NaN if unreadable.
+
+    On a shared, busy machine requests/s swings with everyone else's load;
+    CPU time per request is what the server itself spends, and varies far less.
+    """
+    try:
+        result = container.exec_run(["sh", "-c", CPU_USAGE_SCRIPT])
+        return float(result.output.decode().split()[0]) / 1e9
+    except (IndexError, ValueError, OSError):
+        return math.nan
+
+
 def run(ctx: BenchContext) -> list[CaseResult]:
     targets = [t for t, service in TARGETS.items() if ctx.has_service(service)]
     missing = sorted(set(TARGETS) - set(targets))
@@ -109,11 +127,16 @@ def run(ctx: BenchContext) -> list[CaseResult]:
             for target in targets:
                 ctx.progress(f"web {case} {target} (rep {repetition})")
                 argv = wrk_argv(ips[target], path, connections, headers, seconds)
+                container = ctx.service_container(TARGETS[target])
+                cpu_before = server_cpu_seconds(container)
                 result = host.run(*argv, timeout=seconds + 60)
+                cpu_used = server_cpu_seconds(container) - cpu_before
                 try:
                     if result.exit_code != 0:
                         raise ValueError(result.output.strip()[-300:])
                     metrics = parse_wrk(result.stdout)
+                    if metrics["requests"] and not math.isnan(cpu_used):
+                        metrics["server_cpu_us_per_request"] = cpu_used / metrics["requests"] * 1e6
                     notes = ""
                 except ValueError as exc:
                     metrics = {"requests_per_s": 0.0, "errors": float(connections)}
@@ -162,8 +185,9 @@ def web_targets(results: list[CaseResult]) -> list[dict]:
 def table(results: list[CaseResult]) -> str:
     """A plain-text table: requests/s and p50 per case and server, and our ratio to each peer."""
     rps, p50 = medians(results, "requests_per_s"), medians(results, "p50_ms")
-    errors = medians(results, "errors")
-    lines = [f"{'case':<18}{'server':<13}{'req/s':>10}{'p50 ms':>9}{'errors':>8}{'select/this':>13}"]
+    errors, cpu = medians(results, "errors"), medians(results, "server_cpu_us_per_request")
+    lines = [f"{'case':<18}{'server':<13}{'req/s':>10}{'p50 ms':>9}{'errors':>8}{'select/this':>13}"
+             f"{'cpu us/req':>12}{'this/select cpu':>17}"]
     for case, *_ in CASES:
         for target in TARGETS:
             if (case, target) not in rps:
@@ -171,8 +195,10 @@ def table(results: list[CaseResult]) -> str:
             ours = rps.get((case, "select"), math.nan)
             mine = rps[(case, target)]
             share = f"{ours / mine:.2f}" if mine and target != "select" else ""
+            our_cpu, their_cpu = cpu.get((case, "select"), math.nan), cpu.get((case, target), math.nan)
+            efficiency = f"{their_cpu / our_cpu:.2f}" if our_cpu and target != "select" else ""
             lines.append(f"{case:<18}{target:<13}{mine:>10,.0f}{p50.get((case, target), math.nan):>9.2f}"
-                         f"{errors.get((case, target), 0):>8.0f}{share:>13}")
+                         f"{errors.get((case, target), 0):>8.0f}{share:>13}{their_cpu:>12.1f}{efficiency:>17}")
     return "\n".join(lines)
 
 
