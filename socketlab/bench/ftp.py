@@ -12,8 +12,9 @@ bottleneck); throughput counts the data phase only (time_total - time_pretransfe
 Targets of issue 4: RETR >= 90% of vsftpd, STOR >= 80% of vsftpd, 300 logins under
 1 s or no slower than pyftpdlib. Measured, never asserted.
 
-Standalone: ``python -m socketlab.bench.ftp [--quick] [--repetitions N]`` against the
-stack named by COMPOSE_PROJECT_NAME / SOCKETLAB_NET_PREFIX (it starts the three services).
+Run it with ``socketlab bench ftp`` (own stack, servers and load pinned to separate cores), or
+standalone, ``python -m socketlab.bench.ftp [--quick] [--repetitions N]``, against the stack
+named by COMPOSE_PROJECT_NAME / SOCKETLAB_NET_PREFIX (it starts the three services, no pinning).
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ class Target:
         return f"ftp://{self.user}:{self.password}@{ip}/{self.directory}{name}"
 
 
+SERVICES = ["ftp", "ftp-vsftpd", "ftp-pyftpdlib"]
+"""The compose services this suite needs (the bench runner brings up only these)."""
+
 TARGETS = [
     Target("socketlab", "ftp", 21, "student", "socketlab", ""),
     Target("vsftpd", "ftp-vsftpd", 42, "anonymous", "bench", "pub/"),
@@ -55,10 +59,9 @@ TARGETS = [
 
 
 def ensure_services(ctx: BenchContext) -> None:
-    """Start the three servers (idempotent: running ones are left alone)."""
-    ctx.progress("ftp: starting ftp, ftp-vsftpd, ftp-pyftpdlib")
-    run_compose(ctx.settings, "--profile", "bench", "up", "-d", "--wait", "--no-build",
-                *(target.service for target in TARGETS), capture=True)
+    """Standalone runs only: start the three servers (idempotent). The bench runner starts its own stack."""
+    print("ftp: starting " + ", ".join(SERVICES), flush=True)
+    run_compose(ctx.settings, "--profile", "bench", "up", "-d", "--wait", "--no-build", *SERVICES, capture=True)
 
 
 def _curl(host: ClientHost, args: str) -> dict[str, float]:
@@ -74,7 +77,7 @@ def _curl(host: ClientHost, args: str) -> dict[str, float]:
 def _logins(hosts: list[ClientHost], target: Target, ip: str, per_host: int) -> dict[str, float]:
     start = time.time() + 3.0  # every host begins at this instant (shared clock)
     argv = ["python3", "-m", "socketlab_clients.ftp_load", "logins", ip, "--count", str(per_host),
-            "--user", target.user, "--password", target.password, "--start", f"{start:.3f}"]
+            "--user", target.user, "--password", target.password, "--start", f"{start:.3f}", "--timeout", "15"]
     with ThreadPoolExecutor(len(hosts)) as pool:
         results = list(pool.map(lambda host: host.run(*argv, timeout=120), hosts))
     reports = [json.loads(result.stdout) for result in results]
@@ -88,7 +91,7 @@ def _logins(hosts: list[ClientHost], target: Target, ip: str, per_host: int) -> 
 
 
 def run(ctx: BenchContext) -> list[CaseResult]:
-    ensure_services(ctx)
+    ctx.expect(1 + ctx.repetitions * len(TARGETS))
     size = 8 * MIB if ctx.quick else 256 * MIB
     per_host = 10 if ctx.quick else 100
     ips = {t.name: ctx.settings.subnet_ip("public", t.host_number) for t in TARGETS}
@@ -155,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     ctx = BenchContext(LabSettings.from_env(), docker.from_env(), quick=args.quick, repetitions=args.repetitions,
                        progress=lambda message: print(message, flush=True))
+    ensure_services(ctx)
     results = run(ctx)
     for result in results:
         shown = " ".join(f"{k}={v:.3f}" for k, v in result.metrics.items())
