@@ -4,6 +4,7 @@ Cases, each against all three servers in the same run, interleaved per repetitio
 
 * ``retr``   download of a 256 MiB file the server has in its page cache (curl, to /dev/null)
 * ``stor``   upload of a 256 MiB file (curl -T), including the server's final 226
+             (both also report ``server_cpu_ms``: the server container's CPU time for the transfer)
 * ``logins`` 300 clients connect and log in at once, from three client hosts (100 each),
              all starting at one shared wall-clock instant
 
@@ -21,8 +22,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -62,6 +65,41 @@ def ensure_services(ctx: BenchContext) -> None:
     """Standalone runs only: start the three servers (idempotent). The bench runner starts its own stack."""
     print("ftp: starting " + ", ".join(SERVICES), flush=True)
     run_compose(ctx.settings, "--profile", "bench", "up", "-d", "--wait", "--no-build", *SERVICES, capture=True)
+
+
+CPU_USAGE_SCRIPT = ("cat /sys/fs/cgroup/cpuacct/cpuacct.usage 2>/dev/null"
+                    " || cat /sys/fs/cgroup/cpu,cpuacct/cpuacct.usage 2>/dev/null"
+                    " || awk '/^usage_usec/ {print $2 * 1000}' /sys/fs/cgroup/cpu.stat")
+
+
+class ServerCpu:
+    """CPU time a server container has used (its cgroup's counter, ns).
+
+    Wall-clock throughput on a shared 2-core machine swings with other people's
+    load; the CPU a server spends per transfer barely does, so both are reported.
+    vsftpd's per-session processes live in the same cgroup and are counted.
+    """
+
+    def __init__(self, ctx: BenchContext, service: str) -> None:
+        found = ctx.docker.containers.list(filters={"label": [
+            f"com.docker.compose.project={ctx.settings.project}", f"com.docker.compose.service={service}"]})
+        self.container = found[0] if found else None
+
+    def now_ns(self) -> float:
+        if self.container is None:
+            return math.nan
+        code, output = self.container.exec_run(["sh", "-c", CPU_USAGE_SCRIPT])
+        try:
+            return float(output.decode().split()[0]) if code == 0 else math.nan
+        except (ValueError, IndexError):
+            return math.nan
+
+
+def _measured(cpu: ServerCpu, action: Callable[[], dict[str, float]]) -> dict[str, float]:
+    before = cpu.now_ns()
+    metrics = action()
+    metrics["server_cpu_ms"] = (cpu.now_ns() - before) / 1e6
+    return metrics
 
 
 def _curl(host: ClientHost, args: str) -> dict[str, float]:
@@ -112,9 +150,10 @@ def run(ctx: BenchContext) -> list[CaseResult]:
             for target in order:
                 url = target.url(ips[target.name], "bench.bin")
                 ctx.progress(f"ftp: rep {rep + 1}/{ctx.repetitions} {target.name}: stor, retr, logins")
-                stor = _curl(loader, f"-T /tmp/bench.bin {url}")
+                cpu = ServerCpu(ctx, target.service)
+                stor = _measured(cpu, lambda url=url: _curl(loader, f"-T /tmp/bench.bin {url}"))
                 results.append(CaseResult(SUITE, "stor", target.name, rep, stor, f"{size // MIB} MiB upload"))
-                retr = _curl(loader, url)
+                retr = _measured(cpu, lambda url=url: _curl(loader, url))
                 results.append(CaseResult(SUITE, "retr", target.name, rep, retr, f"{size // MIB} MiB, cached"))
                 logins = _logins(hosts, target, ips[target.name], per_host)
                 results.append(CaseResult(SUITE, "logins", target.name, rep, logins,
@@ -132,6 +171,7 @@ def summarize(results: list[CaseResult]) -> list[str]:
 
     lines = []
     for case, key, unit in (("retr", "mib_per_s", "MiB/s"), ("stor", "mib_per_s", "MiB/s"),
+                            ("retr", "server_cpu_ms", "ms CPU"), ("stor", "server_cpu_ms", "ms CPU"),
                             ("logins", "seconds", "s")):
         row = ", ".join(f"{t.name} {median(case, t.name, key):.3f} {unit}" for t in TARGETS)
         lines.append(f"{case:7} {row}")
@@ -139,6 +179,10 @@ def summarize(results: list[CaseResult]) -> list[str]:
     stor = median("stor", "socketlab", "mib_per_s") / median("stor", "vsftpd", "mib_per_s")
     ours, theirs = median("logins", "socketlab", "seconds"), median("logins", "pyftpdlib", "seconds")
     errors = sum(r.metrics.get("errors", 0) for r in results if r.case == "logins")
+    cpu_retr = median("retr", "vsftpd", "server_cpu_ms") / median("retr", "socketlab", "server_cpu_ms")
+    cpu_stor = median("stor", "vsftpd", "server_cpu_ms") / median("stor", "socketlab", "server_cpu_ms")
+    lines.append(f"server CPU per transfer, vsftpd/socketlab: RETR {cpu_retr:.0%}, STOR {cpu_stor:.0%} "
+                 "(100% = same CPU per byte)")
     lines.append(f"RETR socketlab/vsftpd = {retr:.0%} (target >= 90%)")
     lines.append(f"STOR socketlab/vsftpd = {stor:.0%} (target >= 80%)")
     lines.append(f"logins socketlab {ours:.3f} s vs pyftpdlib {theirs:.3f} s (target < 1 s or <= pyftpdlib); "
