@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 from dataclasses import dataclass
@@ -95,7 +96,8 @@ def run(ctx: BenchContext) -> list[CaseResult]:
                         "max_ms": report["max_ms"], "errors": report["send_errors"],
                         "out_of_order": report["out_of_order"], "connections": report["clients"],
                     },
-                    notes="relay to N-1 members" if mode == "chat" else "raw recvfrom/sendto baseline",
+                    notes=("relay to N-1 members" if mode == "chat" else "raw recvfrom/sendto baseline")
+                    + f"; host load average {os.getloadavg()[0]:.1f}",
                 ))
     return results
 
