@@ -33,6 +33,10 @@ CHUNK = 1 << 20
 SENDFILE_SLICE = 8 << 20
 """RETR sends this much per socket.sendfile call, then looks at the control connection."""
 
+LOCAL_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.ENOENT, errno.EISDIR, errno.EIO,
+                          errno.EROFS, errno.EFBIG})
+"""Errors of the server's own storage: reply 451 rather than blame the connection."""
+
 F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 
 CHECK_EVERY = 4 << 20
@@ -154,9 +158,8 @@ def run_transfer(transfer: Transfer, channel: DataChannel, control: socket.socke
                 error = ""
     except (TimeoutError, BlockingIOError):  # BlockingIOError: SO_RCVTIMEO/SO_SNDTIMEO expired
         error = "timed out"
-    except OSError as exc:
-        error = "local: " + exc.strerror if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EACCES) else (
-            "connection-lost")
+    except OSError as exc:  # the file system's fault (451), or the network's (426)
+        error = f"local: {exc.strerror}" if exc.errno in LOCAL_ERRORS else "connection-lost"
     return TransferResult(not error, moved[0], time.monotonic() - started, error)
 
 
