@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -99,6 +100,7 @@ def cmd_bench(_settings: LabSettings, args: argparse.Namespace) -> int:
         stack.remove_load_hosts(client, settings)
         if not args.keep_up:
             stack.down(settings)
+    machine["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     document = results_document(results, machine, run_settings)
     out = args.out or REPO_ROOT / "bench-results" / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     publish(document, out, console)

@@ -68,10 +68,15 @@ def render(document: dict, plots_dir: Path, markdown_path: Path) -> str:
         ["kernel", str(machine.get("kernel", "?"))],
         ["Docker / compose", f"{machine.get('docker', '?')} / {machine.get('compose', '?')}"],
         ["Python (host)", f"{machine.get('python_host', '?')}; images: Debian bookworm python3 (3.11)"],
-        ["load average at start", ", ".join(str(x) for x in machine.get("load_average_at_start", []))],
+        ["load average (1, 5, 15 min) at start", ", ".join(str(x) for x in machine.get("load_average_at_start", []))],
+        *([["load average at end", ", ".join(str(x) for x in machine["load_average_at_end"])]]
+          if "load_average_at_end" in machine else []),
+        *([["load average during the run", str(machine["load_average_during_run"])]]
+          if "load_average_during_run" in machine else []),
         ["repetitions", f"{settings.get('repetitions')} per case; tables give median (min–max)"],
         ["pinning", f"servers on cpu {settings.get('server_cpuset') or 'any'}, "
-                    f"load on cpu {settings.get('load_cpuset') or 'any'}"],
+                    f"load on cpu {settings.get('load_cpuset') or 'any'}; CPU weight (cpu_shares) "
+                    f"{settings.get('cpu_shares') or 'default'}"],
     ])
     out += [
         "",
@@ -93,9 +98,12 @@ def render(document: dict, plots_dir: Path, markdown_path: Path) -> str:
         "  more hosts are started when a case needs more.",
         "- **A busy machine**: other work (builds, test stacks) shared these 2 cores during the run, so",
         "  absolute figures wander; ratios between models measured in the same run, interleaved case by",
-        "  case, are what to read.",
+        "  case (every model runs case k before any runs case k+1), are what to read. The bench containers",
+        "  get CPU weight 8192 (Docker's default 1024) so they win the CPU when they need it; nothing can",
+        "  make a machine with a load average in the hundreds quiet, so read the min–max ranges.",
         "",
     ]
+    out += _findings(rows)
     targets = echo_targets(rows)
     if targets:
         out += ["## Targets (issue 7)", ""]
@@ -107,6 +115,60 @@ def render(document: dict, plots_dir: Path, markdown_path: Path) -> str:
     out += _c10k_section(rows, rel)
     out += _other_suites(rows)
     return "\n".join(out) + "\n"
+
+
+def _rps(rows: list[dict], case: str, target: str) -> float:
+    row = find(rows, "echo", case, target)
+    return median(row, "requests_per_s") if row else math.nan
+
+
+def _findings(rows: list[dict]) -> list[str]:
+    """The run's main results as sentences, computed from the medians."""
+    out: list[str] = []
+    spreads = [(r["metrics"]["requests_per_s"]["max"] - r["metrics"]["requests_per_s"]["min"])
+               / r["metrics"]["requests_per_s"]["median"]
+               for r in rows if r["suite"] == "echo" and r["case"].startswith("throughput-")
+               and r["metrics"].get("requests_per_s", {}).get("median")]
+    if spreads:
+        spreads.sort()
+        out.append(f"- **Noise**: across repetitions, requests/s of one case varied by a median of "
+                   f"{spreads[len(spreads) // 2]:.0%} of its median (max–min); differences smaller than that "
+                   "between two models are not results.")
+    ranked = sorted(((_rps(rows, "throughput-1KiB", t), t) for t in ECHO_MODEL_ORDER
+                     if not math.isnan(_rps(rows, "throughput-1KiB", t))), reverse=True)
+    if ranked:
+        out.append("- **QPS at 10 connections, 1 KiB** (median req/s): "
+                   + ", ".join(f"{t} {v:,.0f}" for v, t in ranked) + ".")
+    idle_cases = _cases(rows, "echo", "idle-")
+    if len(idle_cases) > 1:
+        top = idle_cases[-1]
+        parts = []
+        for t in ("select", "poll", "epoll", "asyncio"):
+            base, loaded = _rps(rows, "idle-0", t), _rps(rows, top, t)
+            if not (math.isnan(base) or math.isnan(loaded)) and base:
+                parts.append(f"{t} {loaded / base:.0%}")
+        if parts:
+            out.append(f"- **{top.split('-', 1)[1]} idle connections** keep this share of the no-idle QPS: "
+                       + ", ".join(parts) + ".")
+        held = []
+        for t in ("select", "fork", "thread"):
+            row = find(rows, "echo", top, t)
+            if row and "idle_held" in row["metrics"]:
+                held.append(f"{t} {median(row, 'idle_held'):,.0f}")
+        if held:
+            out.append(f"- **Idle connections held** of {top.split('-', 1)[1]} (median): " + ", ".join(held)
+                       + " (select: FD_SETSIZE 1024; fork: pids_limit 2048).")
+    c10k = _cases(rows, "echo", "c10k-")
+    if c10k:
+        top = c10k[-1]
+        verdicts: dict[str, list[str]] = {}
+        for t in _targets_in(rows, "echo", "c10k-"):
+            row = find(rows, "echo", top, t)
+            verdicts.setdefault(c10k_verdict(row), []).append(
+                f"{t} ({median(row, 'connections'):,.0f} held, p99 {median(row, 'p99_ms'):,.0f} ms)")
+        out.append(f"- **C10K at {top.split('-', 1)[1]}**: "
+                   + "; ".join(f"{v}: {', '.join(ts)}" for v, ts in verdicts.items()) + ".")
+    return (["## What this run showed", "", *out, ""]) if out else []
 
 
 def _throughput_section(rows: list[dict], rel: str) -> list[str]:
@@ -205,12 +267,16 @@ def _c10k_section(rows: list[dict], rel: str) -> list[str]:
             f"{', '.join(verdicts['holds']) or 'none'}; **degrades** (held, but slow or a few errors): "
             f"{', '.join(verdicts['degrades']) or 'none'}; **fails**: {', '.join(verdicts['fails']) or 'none'}.",
             "",
-            "The notes' C10K argument, measured: a process per client (fork) runs into the process limit and",
-            "memory long before 10,000; the iterative server holds one client and leaves the rest queued in",
-            "the backlog or timing out; select refuses every descriptor past 1024. A thread per client does",
-            "hold 10,000 here (small stacks, pids limit raised) at the price of 10,000 kernel tasks; poll holds",
-            "them but scans all of them on every wake-up, so its latency grows with the count; epoll and the",
-            "event loops built on it (asyncio, uvloop, the C loop) hold them with latency that hardly moves.",
+            "The notes' C10K argument, and what to look for above: a process per client (fork) runs into",
+            "the process limit (pids_limit 2048) long before 10,000, and each fork copies a process; the",
+            "iterative server holds one client and leaves the rest queued in the backlog or timing out; select",
+            "cannot watch a descriptor at or above 1024 and refuses those connections. A thread per client",
+            "needs 10,000 kernel tasks, and every message is a thread wake-up plus a GIL hand-off; poll holds",
+            "the connections but passes and scans all of them on every call, so its latency grows with the",
+            "count; epoll and the loops built on it (asyncio, uvloop, the C loop) pay per ready socket only.",
+            "Echoes that come back late are counted as latency, not errors (a 10 s grace at the end), so a",
+            "model that is merely overwhelmed shows as *degrades* with a large p99; *fails* means connections",
+            "were refused, closed or never served.",
             ""]
     return out
 

@@ -71,3 +71,23 @@ def test_ratio_handles_missing_denominators() -> None:
 def test_split_spreads_connections_evenly() -> None:
     assert loadgen.split(10, 3) == [4, 3, 3]
     assert sum(loadgen.split(10000, 7)) == 10000
+
+
+def test_more_load_hosts_when_one_host_has_too_few_ports_or_descriptors() -> None:
+    from socketlab.bench.load import LoadHosts
+
+    started: list[int] = []
+
+    class FakeCtx:
+        def client_host(self, network: str, number: int) -> str:
+            started.append(number)
+            return f"host-{number}"
+
+    pool = LoadHosts(FakeCtx())  # type: ignore[arg-type]
+    pool.limits = {"nofile": 20000, "ports": 28232, "cpus": 1}
+    assert pool.host_capacity() == 27232
+    assert pool.hosts_for(10000) == ["host-60"]
+    assert pool.hosts_for(30000) == ["host-60", "host-61"]
+    pool.limits = {"nofile": 1024, "ports": 28232, "cpus": 1}  # 16 workers of 960 descriptors each
+    assert pool.host_capacity() == 960 * 16
+    assert started == [60, 61]
