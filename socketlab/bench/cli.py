@@ -55,6 +55,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     report = sub.add_parser("bench-report", help="regenerate the plots and BENCHMARKS.md from a results file")
     report.add_argument("--results", type=Path, default=DOCS_DIR / "results.json")
     report.add_argument("--markdown", type=Path, default=BENCHMARKS_MD)
+    report.add_argument("--add", type=Path, action="append", default=[], metavar="RESULTS_JSON",
+                        help="merge another run's results in (its suites replace the same suites); repeatable")
     report.set_defaults(func=cmd_report)
 
 
@@ -144,9 +146,32 @@ def publish(document: dict, out: Path, out_console: Console) -> None:
     out_console.print(f"wrote {json_path}, {csv_path}" + "".join(f", {p.name}" for p in plots))
 
 
+def merge_documents(base: dict, others: list[dict]) -> dict:
+    """One document from several runs: each added run's suites replace those suites in `base`.
+
+    The machine description stays the base run's; each added run's machine and settings are kept
+    under `settings["merged_runs"]` so nothing about where a figure came from is lost.
+    """
+    merged = dict(base)
+    results = list(base["results"])
+    runs = list(base["settings"].get("merged_runs", []))
+    for other in others:
+        suites = {r["suite"] for r in other["results"]}
+        results = [r for r in results if r["suite"] not in suites] + list(other["results"])
+        runs.append({"suites": sorted(suites), "machine": other["machine"], "settings": other["settings"]})
+    merged["results"] = results
+    merged["settings"] = {**base["settings"], "merged_runs": runs}
+    rows = summary_rows(load_results(merged))
+    merged["summary"], merged["targets"] = rows, echo_targets(rows)
+    return merged
+
+
 def cmd_report(_settings: LabSettings, args: argparse.Namespace) -> int:
     document = json.loads(args.results.read_text())  # the summary is recomputed: the code may be newer
     results_dir = args.results.parent
+    if args.add:
+        document = merge_documents(document, [json.loads(path.read_text()) for path in args.add])
+        write_results(results_dir, document)
     rows = summary_rows(load_results(document))
     document["summary"], document["targets"] = rows, echo_targets(rows)
     write_plots(rows, results_dir)

@@ -106,3 +106,18 @@ def test_markdown_and_plots(tmp_path: Path) -> None:
     assert "## Targets (issue 7)" in text and "![requests/s per model](./echo-requests-per-second.png)" in text
     assert "**holds** (all held, no errors, p99 < 100 ms): epoll, asyncio" in text
     assert "## web" in text and "nginx" in text
+
+
+def test_merging_runs_replaces_suites_and_keeps_their_origin() -> None:
+    from socketlab.bench.cli import merge_documents
+
+    base = report.results_document(sample_results(), {"cpu_model": "a"}, {"repetitions": 3})
+    web_run = report.results_document([CaseResult("web", "static", "nginx", 1, {"requests_per_s": 5.0})],
+                                      {"cpu_model": "b"}, {"repetitions": 1})
+    echo_again = report.results_document([result("throughput-1KiB", "epoll", 1, 7.0)], {"cpu_model": "c"}, {})
+    merged = merge_documents(base, [web_run, echo_again])
+    suites = {r["suite"] for r in merged["results"]}
+    assert suites == {"echo", "web"}
+    assert len([r for r in merged["results"] if r["suite"] == "echo"]) == 1  # echo replaced by the later run
+    assert [run["machine"]["cpu_model"] for run in merged["settings"]["merged_runs"]] == ["b", "c"]
+    assert merged["machine"]["cpu_model"] == "a"
