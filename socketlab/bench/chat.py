@@ -49,9 +49,12 @@ class Plan:
 
 
 def plan(quick: bool) -> Plan:
+    """The cases; SOCKETLAB_BENCH_CHAT_RATES=4000,64000 overrides the output rates (finding the knee)."""
     if quick:
         return Plan(clients=4, out_rates=(3000,), duration=1.0)
-    return Plan(clients=8, out_rates=(4000, 8000, 16000, 32000), duration=3.0)
+    rates = os.environ.get("SOCKETLAB_BENCH_CHAT_RATES")
+    out_rates = tuple(int(r) for r in rates.split(",")) if rates else (4000, 8000, 16000, 32000, 48000)
+    return Plan(clients=8, out_rates=out_rates, duration=3.0)
 
 
 def service_ip(ctx: BenchContext, service: str) -> str:
