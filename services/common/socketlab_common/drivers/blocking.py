@@ -52,8 +52,13 @@ def serve_blocking_connection(sock: socket.socket, session: Session, stop: StopS
 
 
 def _send_ready_output(sock: socket.socket, session: Session) -> None:
-    _set_timeout(sock, None)
+    """Send everything the session has ready; a reader that stops reading meets the session's deadline.
+
+    Without that deadline a client that never reads its replies would hold this thread (or
+    process) forever; sessions with no deadline at all (echo) block as long as the peer lets them.
+    """
     while out := session.outgoing():
+        _set_timeout(sock, _seconds_left(session))
         sock.sendall(out)
 
 
