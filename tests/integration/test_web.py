@@ -234,7 +234,7 @@ def test_other_models_serve_the_same_site(lab: Lab, web_host: ClientHost) -> Non
             network=net, labels={"com.docker.compose.project": lab.settings.project},
             networking_config={net: docker.types.EndpointConfig(lab.docker.api.api_version, ipv4_address=ip)})
         try:
-            deadline = time.monotonic() + 20
+            deadline = time.monotonic() + 60  # a wait on a condition: generous for a loaded CI machine
             while web_host.sh(f"curl -s -o /dev/null http://{ip}:8000/").exit_code != 0:
                 assert time.monotonic() < deadline, f"{model} server did not come up"
                 time.sleep(0.2)
