@@ -62,8 +62,8 @@ def plan(quick: bool) -> dict[str, object]:
     """Sizes and durations: full for a real run, tiny for the CI smoke run."""
     if quick:
         return {"sizes": (KIB, 10 * KIB, 100 * KIB), "connections": 10, "duration": 0.3, "grace": 2.0,
-                "idle": (0, 200), "select_idle": 1100, "c10k": (200,), "interval": 0.4, "c10k_duration": 0.8,
-                "c10k_grace": 2.0, "connect_timeout": 3.0}
+                "idle": (0, 200), "select_idle": 1100, "c10k": (100,), "interval": 0.4, "c10k_duration": 0.8,
+                "c10k_grace": 2.0, "connect_timeout": 6.0}
     return {"sizes": (KIB, 10 * KIB, 100 * KIB), "connections": 10, "duration": 2.0, "grace": 2.0,
             "idle": (0, 900, 5000), "select_idle": None, "c10k": (100, 1000, 10000), "interval": 3.0,
             "c10k_duration": 6.0, "c10k_grace": 10.0, "connect_timeout": 8.0}
