@@ -285,7 +285,10 @@ def _other_suites(rows: list[dict]) -> list[str]:
     suites = [s for s in dict.fromkeys(r["suite"] for r in rows) if s != "echo"]
     out: list[str] = []
     for suite in suites:
-        out += [f"## {suite}", ""]
+        out += [f"## {suite}", "",
+                f"`socketlab bench {suite}` (its own run, merged with `socketlab bench-report --add`; the suite's",
+                f"cases and targets are explained in `services/{suite}/README.md`). Median (min–max) over repetitions.",
+                ""]
         body = [[r["case"], r["target"], _spread(r, "requests_per_s"), _num(median(r, "mib_per_s"), 1),
                  _num(median(r, "p50_ms"), 2), _num(median(r, "p99_ms"), 2), _num(worst(r, "errors")), _notes(r)]
                 for r in rows if r["suite"] == suite]
