@@ -180,11 +180,16 @@ def check_alive(socks: list[socket.socket], timeout: float) -> tuple[list[socket
             pass
         dead.append(sock)
     alive: list[socket.socket] = []
+    # `timeout` is measured from the last answer, not from the start: a server that keeps answering
+    # (a fork server forking its way through the queue on a busy machine) is given the time it needs,
+    # one that stops answering (iterative, busy with its one client) is given up on after `timeout`.
+    give_up = time.monotonic() + timeout * 10
     deadline = time.monotonic() + timeout
-    while waiting and (left := deadline - time.monotonic()) > 0:
+    while waiting and (left := min(deadline, give_up) - time.monotonic()) > 0:
         for fd, _ev in poller.poll(min(left, 1.0)):
             sock = waiting.pop(fd)
             poller.unregister(fd)
+            deadline = time.monotonic() + timeout
             try:
                 (alive if sock.recv(16) == b"?" else dead).append(sock)
             except OSError:
