@@ -215,6 +215,12 @@ class FtpSession:
     def _writable(self) -> bool:
         return not self.config.read_only and (self.user not in ANONYMOUS_NAMES or self.config.anon_upload)
 
+    def _write_target(self, arg: str, verb: str) -> tuple[str, Path] | None:
+        """The jailed path a write command `verb` names, or None once the refusal is sent (501 or 550)."""
+        if not self._need_arg(arg) or not self._may_write(verb):
+            return None
+        return self._path(arg)
+
     def _need_arg(self, arg: str) -> bool:
         if not arg:
             self._send(501, "Syntax error: argument required.")
@@ -342,9 +348,7 @@ class FtpSession:
         self._cmd_CWD("..")
 
     def _cmd_MKD(self, arg: str) -> None:
-        if not self._need_arg(arg) or not self._may_write("MKD"):
-            return
-        found = self._path(arg)
+        found = self._write_target(arg, "MKD")
         if found is None:
             return
         vpath, path = found
@@ -356,9 +360,7 @@ class FtpSession:
         self._send(257, f"{quote_path(vpath)} created.")
 
     def _cmd_RMD(self, arg: str) -> None:
-        if not self._need_arg(arg) or not self._may_write("RMD"):
-            return
-        found = self._path(arg)
+        found = self._write_target(arg, "RMD")
         if found is None:
             return
         vpath, path = found
@@ -447,9 +449,7 @@ class FtpSession:
                     f"Opening {mode} mode data connection for {vpath} ({st.st_size - offset} bytes).")
 
     def _upload(self, verb: str, arg: str) -> None:
-        if not self._need_arg(arg) or not self._may_write(verb):
-            return
-        found = self._path(arg)
+        found = self._write_target(arg, verb)
         if found is None:
             return
         vpath, path = found
@@ -478,9 +478,7 @@ class FtpSession:
 
     # ---- files ----------------------------------------------------------------------------------
     def _cmd_DELE(self, arg: str) -> None:
-        if not self._need_arg(arg) or not self._may_write("DELE"):
-            return
-        found = self._path(arg)
+        found = self._write_target(arg, "DELE")
         if found is None:
             return
         vpath, path = found
@@ -495,9 +493,7 @@ class FtpSession:
         self._send(250, f"{vpath} deleted.")
 
     def _cmd_RNFR(self, arg: str) -> None:
-        if not self._need_arg(arg) or not self._may_write("RNFR"):
-            return
-        found = self._path(arg)
+        found = self._write_target(arg, "RNFR")
         if found is None:
             return
         if not os.path.lexists(found[1]) or found[0] == "/":
