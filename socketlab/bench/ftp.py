@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import statistics
 import time
 from collections.abc import Callable
@@ -32,6 +31,7 @@ from dataclasses import dataclass
 from ..compose import run_compose
 from ..hosts import ClientHost
 from .model import BenchContext, CaseResult
+from .server_cpu import cpu_ns, wait_until_idle
 
 SUITE = "ftp"
 MIB = 1 << 20
@@ -67,18 +67,8 @@ def ensure_services(ctx: BenchContext) -> None:
     run_compose(ctx.settings, "--profile", "bench", "up", "-d", "--wait", "--no-build", *SERVICES, capture=True)
 
 
-CPU_USAGE_SCRIPT = ("cat /sys/fs/cgroup/cpuacct/cpuacct.usage 2>/dev/null"
-                    " || cat /sys/fs/cgroup/cpu,cpuacct/cpuacct.usage 2>/dev/null"
-                    " || awk '/^usage_usec/ {print $2 * 1000}' /sys/fs/cgroup/cpu.stat")
-
-
 class ServerCpu:
-    """CPU time a server container has used (its cgroup's counter, ns).
-
-    Wall-clock throughput on a shared 2-core machine swings with other people's
-    load; the CPU a server spends per transfer barely does, so both are reported.
-    vsftpd's per-session processes live in the same cgroup and are counted.
-    """
+    """The CPU counter of one server's container (see server_cpu.py)."""
 
     def __init__(self, ctx: BenchContext, service: str) -> None:
         found = ctx.docker.containers.list(filters={"label": [
@@ -86,16 +76,15 @@ class ServerCpu:
         self.container = found[0] if found else None
 
     def now_ns(self) -> float:
-        if self.container is None:
-            return math.nan
-        code, output = self.container.exec_run(["sh", "-c", CPU_USAGE_SCRIPT])
-        try:
-            return float(output.decode().split()[0]) if code == 0 else math.nan
-        except (ValueError, IndexError):
-            return math.nan
+        return cpu_ns(self.container)
+
+    def settle(self) -> None:
+        wait_until_idle(self.container)
 
 
 def _measured(cpu: ServerCpu, action: Callable[[], dict[str, float]]) -> dict[str, float]:
+    """Run one case on a quiet server: its CPU time and wall clock belong to this case alone."""
+    cpu.settle()
     before = cpu.now_ns()
     metrics = action()
     metrics["server_cpu_ms"] = (cpu.now_ns() - before) / 1e6

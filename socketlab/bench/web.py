@@ -25,6 +25,7 @@ import re
 import statistics
 
 from .model import BenchContext, CaseResult
+from .server_cpu import cpu_ns
 
 SUITE = "web"
 
@@ -91,24 +92,6 @@ def parse_wrk(output: str) -> dict[str, float]:
     return metrics
 
 
-CPU_USAGE_SCRIPT = ("cat /sys/fs/cgroup/cpuacct/cpuacct.usage 2>/dev/null"
-                    " || cat /sys/fs/cgroup/cpu,cpuacct/cpuacct.usage 2>/dev/null"
-                    " || awk '/^usage_usec/ {print $2 * 1000}' /sys/fs/cgroup/cpu.stat")
-
-
-def server_cpu_seconds(container) -> float:
-    """CPU time the server container has used so far (its cgroup's counter), NaN if unreadable.
-
-    On a shared, busy machine requests/s swings with everyone else's load;
-    CPU time per request is what the server itself spends, and varies far less.
-    """
-    try:
-        result = container.exec_run(["sh", "-c", CPU_USAGE_SCRIPT])
-        return float(result.output.decode().split()[0]) / 1e9
-    except (IndexError, ValueError, OSError):
-        return math.nan
-
-
 def run(ctx: BenchContext) -> list[CaseResult]:
     targets = [t for t, service in TARGETS.items() if ctx.has_service(service)]
     missing = sorted(set(TARGETS) - set(targets))
@@ -128,9 +111,9 @@ def run(ctx: BenchContext) -> list[CaseResult]:
                 ctx.progress(f"web {case} {target} (rep {repetition})")
                 argv = wrk_argv(ips[target], path, connections, headers, seconds)
                 container = ctx.service_container(TARGETS[target])
-                cpu_before = server_cpu_seconds(container)
+                cpu_before = cpu_ns(container) / 1e9
                 result = host.run(*argv, timeout=seconds + 60)
-                cpu_used = server_cpu_seconds(container) - cpu_before
+                cpu_used = cpu_ns(container) / 1e9 - cpu_before
                 try:
                     if result.exit_code != 0:
                         raise ValueError(result.output.strip()[-300:])

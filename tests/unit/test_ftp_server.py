@@ -129,6 +129,31 @@ def test_append(start) -> None:
     assert (server.root / "a.bin").read_bytes() == b"abcdef"
 
 
+def _held_deleted_files(root: Path) -> list[str]:
+    """Files under `root` this process still holds open although they were unlinked or replaced."""
+    held = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith(str(root)) and target.endswith(" (deleted)"):
+            held.append(target)
+    return held
+
+
+def test_replacing_a_file_releases_the_old_one_after_the_reply(start) -> None:
+    """The replaced file is freed after the 226 (transfer.py), but it is freed: no descriptor leaks."""
+    server = start()
+    with server.ftp() as client:
+        for round_ in range(4):
+            data = bytes([round_]) * (1 << 20)
+            client.storbinary("STOR again.bin", io.BytesIO(data))
+            assert (server.root / "again.bin").read_bytes() == data   # in place when 226 arrives
+        assert wait_for(lambda: not _held_deleted_files(server.root))
+    assert [p.name for p in server.root.iterdir()] == ["again.bin"]
+
+
 def test_concurrent_uploads_of_one_name_never_interleave(start) -> None:
     server = start()
     payloads = [bytes([i]) * (2 << 20) for i in range(8)]

@@ -139,8 +139,12 @@ class FtpServer:
                 session.receive(data)
                 _flush(sock, session)
                 while (transfer := session.take_transfer()) is not None:
-                    session.transfer_done(run_transfer(transfer, channel, sock))
-                    _flush(sock, session)
+                    result = run_transfer(transfer, channel, sock)
+                    session.transfer_done(result)
+                    try:
+                        _flush(sock, session)
+                    finally:
+                        result.release()
         finally:
             channel.close()
 

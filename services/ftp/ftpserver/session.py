@@ -79,6 +79,12 @@ class TransferResult:
     nbytes: int = 0
     seconds: float = 0.0
     error: str = ""    # "no-data-connection", "aborted", "connection-lost", "local: ..."
+    superseded_fd: int = -1   # the file an upload replaced, held open until `release` (see transfer.py)
+
+    def release(self) -> None:
+        """Let go of the replaced file: the kernel frees its blocks now, after the reply was sent."""
+        if self.superseded_fd >= 0:
+            os.close(self.superseded_fd)
 
 
 class FtpSession:
