@@ -85,6 +85,8 @@ class HttpSession:
     def outgoing(self) -> bytes:
         queue = self._queue
         if not queue:
+            if not self._parser.has_partial:
+                return b""   # the usual case once a response has left: nothing buffered, nothing to parse
             self._advance()
             if not queue:
                 return b""
@@ -108,7 +110,7 @@ class HttpSession:
                 size += len(chunk)
                 if piece.done:
                     queue.popleft()
-            if not queue:
+            if not queue and self._parser.has_partial:
                 self._advance()
         if not queue:
             self._idle_since = self._sending_since
