@@ -31,7 +31,8 @@ from .machine import describe
 from .markdown import write_benchmarks_md
 from .model import BenchContext, CaseResult
 from .plots import write_plots
-from .report import echo_targets, load_results, results_document, rich_table, summary_rows, write_results
+from .report import load_results, results_document, rich_table, summary_rows, write_results
+from .targets import all_targets
 
 console = Console()
 DOCS_DIR = REPO_ROOT / "docs" / "bench"
@@ -141,8 +142,8 @@ def publish(document: dict, out: Path, out_console: Console) -> None:
     plots = write_plots(document["summary"], out)
     out_console.print(rich_table(document["summary"]))
     for target in document.get("targets", []):
-        out_console.print(f"target {target['target']}: {target['measured']} (goal {target['goal']}) "
-                          f"met: {target['met']}")
+        out_console.print(f"{target.get('suite', 'echo')} target {target['target']}: {target['measured']} "
+                          f"(goal {target['goal']}) met: {target['met']}")
     out_console.print(f"wrote {json_path}, {csv_path}" + "".join(f", {p.name}" for p in plots))
 
 
@@ -162,7 +163,7 @@ def merge_documents(base: dict, others: list[dict]) -> dict:
     merged["results"] = results
     merged["settings"] = {**base["settings"], "merged_runs": runs}
     rows = summary_rows(load_results(merged))
-    merged["summary"], merged["targets"] = rows, echo_targets(rows)
+    merged["summary"], merged["targets"] = rows, all_targets(load_results(merged))
     return merged
 
 
@@ -173,7 +174,7 @@ def cmd_report(_settings: LabSettings, args: argparse.Namespace) -> int:
         document = merge_documents(document, [json.loads(path.read_text()) for path in args.add])
         write_results(results_dir, document)
     rows = summary_rows(load_results(document))
-    document["summary"], document["targets"] = rows, echo_targets(rows)
+    document["summary"], document["targets"] = rows, all_targets(load_results(document))
     write_plots(rows, results_dir)
     if results_dir.resolve() != DOCS_DIR.resolve():
         DOCS_DIR.mkdir(parents=True, exist_ok=True)

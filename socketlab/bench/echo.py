@@ -129,14 +129,8 @@ def errors_expected(result: CaseResult) -> bool:
 
 
 def run(ctx: BenchContext) -> list[CaseResult]:
-    targets = [t for t, service in TARGETS.items() if ctx.has_service(service)]
-    missing = sorted(set(TARGETS) - set(targets))
-    if missing:
-        ctx.progress(f"echo: not running, skipped: {', '.join(missing)}")
-    ips = {t: ctx.service_ip(TARGETS[t]) for t in targets}
-    if ctx.server_cpuset:
-        for t in targets:
-            ctx.service_container(TARGETS[t]).update(cpuset_cpus=ctx.server_cpuset)
+    ips = ctx.servers_under_test(SUITE, TARGETS)
+    targets = list(ips)
     pool = LoadHosts(ctx)
     ctx.expect(sum(len(cases(ctx.quick, t)) for t in targets) * ctx.repetitions)
     results: list[CaseResult] = []

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import time
 from collections.abc import Callable
@@ -71,9 +72,10 @@ class ServerCpu:
     """The CPU counter of one server's container (see server_cpu.py)."""
 
     def __init__(self, ctx: BenchContext, service: str) -> None:
-        found = ctx.docker.containers.list(filters={"label": [
-            f"com.docker.compose.project={ctx.settings.project}", f"com.docker.compose.service={service}"]})
-        self.container = found[0] if found else None
+        try:
+            self.container = ctx.service_container(service)
+        except LookupError:
+            self.container = None
 
     def now_ns(self) -> float:
         return cpu_ns(self.container)
@@ -141,15 +143,41 @@ def run(ctx: BenchContext) -> list[CaseResult]:
                 ctx.progress(f"ftp: rep {rep + 1}/{ctx.repetitions} {target.name}: stor, retr, logins")
                 cpu = ServerCpu(ctx, target.service)
                 stor = _measured(cpu, lambda url=url: _curl(loader, f"-T /tmp/bench.bin {url}"))
-                results.append(CaseResult(SUITE, "stor", target.name, rep, stor, f"{size // MIB} MiB upload"))
+                results.append(CaseResult(SUITE, "stor", target.name, rep + 1, stor, f"{size // MIB} MiB upload"))
                 retr = _measured(cpu, lambda url=url: _curl(loader, url))
-                results.append(CaseResult(SUITE, "retr", target.name, rep, retr, f"{size // MIB} MiB, cached"))
+                results.append(CaseResult(SUITE, "retr", target.name, rep + 1, retr, f"{size // MIB} MiB, cached"))
                 logins = _logins(hosts, target, ips[target.name], per_host)
-                results.append(CaseResult(SUITE, "logins", target.name, rep, logins,
+                results.append(CaseResult(SUITE, "logins", target.name, rep + 1, logins,
                                           f"{LOGIN_HOSTS * per_host} clients from {LOGIN_HOSTS} hosts"))
     finally:
         ctx.stop_hosts()
     return results
+
+
+def ftp_targets(results: list[CaseResult]) -> list[dict]:
+    """Issue 4's targets, measured: ratios of medians (wall clock) and the 300-login time."""
+    def median(case: str, target: str, key: str) -> float:
+        values = [r.metrics[key] for r in results
+                  if r.suite == SUITE and r.case == case and r.target == target and key in r.metrics]
+        return statistics.median(values) if values else math.nan
+
+    rows = []
+    for case, goal, label in (("retr", 0.9, "RETR 256 MiB (cached) vs vsftpd"),
+                              ("stor", 0.8, "STOR 256 MiB vs vsftpd")):
+        ours, theirs = median(case, "socketlab", "mib_per_s"), median(case, "vsftpd", "mib_per_s")
+        value = ours / theirs if theirs else math.nan
+        cpu = median(case, "vsftpd", "server_cpu_ms") / median(case, "socketlab", "server_cpu_ms")
+        rows.append({"target": label, "goal": f">= {goal:.0%}",
+                     "measured": f"{value:.0%} (server CPU per transfer: {1 / cpu:.0%} of vsftpd's)",
+                     "met": "n/a" if math.isnan(value) else ("yes" if value >= goal else "no")})
+    ours, theirs = median("logins", "socketlab", "seconds"), median("logins", "pyftpdlib", "seconds")
+    errors = max((r.metrics.get("errors", 0.0) for r in results
+                  if r.suite == SUITE and r.case == "logins" and r.target == "socketlab"), default=math.nan)
+    met = not math.isnan(ours) and errors == 0 and (ours < 1.0 or ours <= theirs)
+    rows.append({"target": "300 clients connect and log in at once", "goal": "< 1 s, or <= pyftpdlib",
+                 "measured": f"{ours:.2f} s, {errors:.0f} errors (pyftpdlib {theirs:.2f} s)",
+                 "met": "n/a" if math.isnan(ours) else ("yes" if met else "no")})
+    return rows
 
 
 def summarize(results: list[CaseResult]) -> list[str]:

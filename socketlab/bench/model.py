@@ -59,6 +59,20 @@ class BenchContext:
             return False
         return True
 
+    def servers_under_test(self, suite: str, targets: dict[str, str]) -> dict[str, str]:
+        """Target name -> IP for the targets (name -> compose service) that run, pinned to `server_cpuset`.
+
+        A missing peer (a stack started without the bench profile) is skipped with a note, not an error.
+        """
+        running = {name: service for name, service in targets.items() if self.has_service(service)}
+        missing = sorted(set(targets) - set(running))
+        if missing:
+            self.progress(f"{suite}: not running, skipped: {', '.join(missing)}")
+        if self.server_cpuset:
+            for service in running.values():
+                self.service_container(service).update(cpuset_cpus=self.server_cpuset)
+        return {name: self.service_ip(service) for name, service in running.items()}
+
     def client_host(self, network: str = "public", host_number: int | None = None, **run_kwargs) -> ClientHost:
         """Start a load-generating client host (pinned to `load_cpuset` if set)."""
         if self.load_cpuset and "cpuset_cpus" not in run_kwargs:

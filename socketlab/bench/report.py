@@ -158,9 +158,10 @@ def rich_table(rows: list[dict], title: str = "socketlab bench") -> Table:
 # ---------------------------------------------------------------- files
 
 def results_document(results: list[CaseResult], machine: dict, settings: dict) -> dict:
-    rows = summary_rows(results)
+    from .targets import all_targets  # the suites' modules import this one: import them late
+
     return {"machine": machine, "settings": settings, "results": [asdict(r) for r in results],
-            "summary": rows, "targets": echo_targets(rows)}
+            "summary": summary_rows(results), "targets": all_targets(results)}
 
 
 def load_results(document: dict) -> list[CaseResult]:

@@ -93,14 +93,8 @@ def parse_wrk(output: str) -> dict[str, float]:
 
 
 def run(ctx: BenchContext) -> list[CaseResult]:
-    targets = [t for t, service in TARGETS.items() if ctx.has_service(service)]
-    missing = sorted(set(TARGETS) - set(targets))
-    if missing:
-        ctx.progress(f"web: not running, skipped: {', '.join(missing)}")
-    ips = {t: ctx.service_ip(TARGETS[t]) for t in targets}
-    if ctx.server_cpuset:
-        for t in targets:
-            ctx.service_container(TARGETS[t]).update(cpuset_cpus=ctx.server_cpuset)
+    ips = ctx.servers_under_test(SUITE, TARGETS)
+    targets = list(ips)
     ctx.expect(len(CASES) * len(targets) * ctx.repetitions)
     host = ctx.client_host()
     seconds = duration(ctx.quick)
