@@ -130,14 +130,17 @@ class RequestParser:
             self._scanned = 0
         if not buf:
             return None
-        end, skip = self._find_head_end()
-        if end < 0:
+        # The empty line ending the head; bare LF line endings are accepted too (RFC 9112 2.2
+        # allows it): people type them into nc.
+        end = _HEAD_END.search(buf, max(self._scanned - 2, 0))
+        if end is None:
+            self._scanned = len(buf)
             self._check_incomplete()
             return None
-        head = bytes(buf[:end])
-        del buf[:end + skip]
+        text = buf[:end.start()].decode("latin-1")   # one decode; header values are latin-1 (RFC 9110 5.5)
+        del buf[:end.end()]
         self._scanned = 0
-        request = self._parse_head(head)
+        request = self._parse_head(text)
         if request.body_length:
             self._body_left = request.body_length
             self._next_body_only()
@@ -148,18 +151,6 @@ class RequestParser:
         del self._buf[:skip]
         self._body_left -= skip
 
-    def _find_head_end(self) -> tuple[int, int]:
-        """Position of the empty line ending the head, and its length; (-1, 0) if absent.
-
-        Bare LF line endings are accepted too (RFC 9112 2.2 allows it): people type them into nc.
-        """
-        buf = self._buf
-        match = _HEAD_END.search(buf, max(self._scanned - 2, 0))
-        if match is None:
-            self._scanned = len(buf)
-            return -1, 0
-        return match.start(), match.end() - match.start()
-
     def _check_incomplete(self) -> None:
         limits, buf = self._limits, self._buf
         newline = buf.find(b"\n")
@@ -169,14 +160,14 @@ class RequestParser:
         if len(buf) > limits.max_header_bytes:
             raise ParseError(431, f"request header block longer than {limits.max_header_bytes} bytes")
 
-    def _parse_head(self, head: bytes) -> Request:
+    def _parse_head(self, text: str) -> Request:
+        """A complete head (latin-1 text, one character per byte, without its final empty line)."""
         limits = self._limits
-        if len(head) > limits.max_header_bytes:
-            first = head.find(b"\n")
+        if len(text) > limits.max_header_bytes:
+            first = text.find("\n")
             if first > limits.max_request_line or first < 0:
                 raise ParseError(414, f"request line longer than {limits.max_request_line} bytes")
             raise ParseError(431, f"request header block longer than {limits.max_header_bytes} bytes")
-        text = head.decode("latin-1")   # one decode; header values are latin-1 by RFC 9110 5.5
         plain = _PLAIN_HEAD.match(text)
         if plain is not None:
             method, target, minor, fields = plain.groups()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from email.utils import formatdate, parsedate_to_datetime
 from typing import TextIO
 
@@ -82,39 +83,40 @@ class AccessLog:
 
     Lines are written when 64 KiB have collected or when `flush` is called;
     the server calls `flush` from a timer (see server.py), so an idle server's
-    last lines appear within a fraction of a second.
+    last lines appear within a fraction of a second. `log` takes no lock:
+    `deque.append` and `popleft` are atomic, so the thread model's workers and
+    the flushing timer never lose or tear a line; the byte count that triggers
+    a flush is approximate under races, which moves a flush by a line or two.
     """
 
     def __init__(self, stream: TextIO | None, buffer_bytes: int = 64 * 1024) -> None:
         self._stream = stream
-        self._lines: list[str] = []
+        self._lines: deque[str] = deque()
         self._size = 0
         self._limit = buffer_bytes
-        self._lock = threading.Lock()   # the thread model logs from many threads
-
-    @property
-    def enabled(self) -> bool:
-        return self._stream is not None
+        self.enabled = stream is not None
+        self._flushing = threading.Lock()
 
     def log(self, peer: tuple, request_line: str, status: int, size: int) -> None:
         if self._stream is None:
             return
-        host = peer[0] if peer else "-"
-        line = f'{host} - - {log_date()} "{request_line}" {status} {size if size else "-"}\n'
-        with self._lock:
-            self._lines.append(line)
-            self._size += len(line)
-            full = self._size >= self._limit
-        if full:
+        line = f'{peer[0] if peer else "-"} - - {log_date()} "{request_line}" {status} {size if size else "-"}\n'
+        self._lines.append(line)
+        self._size += len(line)
+        if self._size >= self._limit:
             self.flush()
 
     def flush(self) -> None:
-        if not self._lines or self._stream is None:
+        lines, stream = self._lines, self._stream
+        if not lines or stream is None:
             return
-        with self._lock:
-            lines, self._lines, self._size = self._lines, [], 0
-        try:
-            self._stream.write("".join(lines))
-            self._stream.flush()
-        except (OSError, ValueError):
-            pass  # a closed or full log stream must not take the server down
+        with self._flushing:   # rare (64 KiB or a timer tick): two flushes write in order
+            self._size = 0
+            taken = []
+            while lines:
+                taken.append(lines.popleft())
+            try:
+                stream.write("".join(taken))
+                stream.flush()
+            except (OSError, ValueError):
+                pass  # a closed or full log stream must not take the server down
