@@ -300,14 +300,14 @@ def _machine_load_note(machine: dict) -> list[str]:
 
 SUITE_NOTES: dict[str, list[str]] = {
     "web": [
-        "What it shows: `cpu us/req` is the server container's CPU time per request. The select() loop",
+        "What it shows: `server CPU` is the server container's CPU time per request. The select() loop",
         "itself is cheap (a stub session on the same driver answers ~60,000 requests/s on loopback); the",
-        "time goes to parsing and answering each request in Python, about twice nginx's whole cost per",
-        "request, so keep-alive lands near half of nginx. With `Connection: close` every request also pays",
-        "for a connection in Python (accept, socket object, session, close), and nginx's C path for that is",
-        "far cheaper. With 100 KiB bodies the kernel's copying dominates and the two draw level.",
+        "time goes to parsing and answering each request in Python, close to twice nginx's whole cost per",
+        "request, so keep-alive lands near 60% of nginx. With `Connection: close` every request also pays",
+        "for a connection in Python (accept, socket object, session, close), where nginx's C path is far",
+        "cheaper. With 100 KiB bodies the kernel's copying dominates and the two draw level.",
         "`python -m http.server` is HTTP/1.0, closes after every response and runs a thread per connection:",
-        "its CPU per request is ten times ours, and 30x would take more requests/s than nginx itself serves.",
+        "its CPU per request is over ten times ours; 30x its rate would be more than nginx serves here.",
     ],
     "ftp": [
         "What it shows: transfers are the kernel's work (sendfile for RETR, splice for STOR) and CPU per",
