@@ -112,6 +112,20 @@ def test_long_request_line_gets_414_before_it_ends(how: str) -> None:
 
 
 @pytest.mark.parametrize("how", FEEDS)
+@pytest.mark.parametrize("extra, refused", [(0, False), (1, True)], ids=["at-the-limit", "one-over"])
+def test_request_line_limit_is_exact(how: str, extra: int, refused: bool) -> None:
+    """A request line of exactly `max_request_line` bytes (CRLF not counted) passes; one more is 414."""
+    limits = Limits(max_request_line=100, max_header_bytes=1000)
+    line = b"GET /" + b"a" * (100 - len(b"GET / HTTP/1.1") + extra) + b" HTTP/1.1"
+    assert len(line) == 100 + extra
+    events = parse_all(line + b"\r\nHost: a\r\n\r\n", how, limits)
+    if refused:
+        assert isinstance(events[-1], ParseError) and events[-1].status == 414
+    else:
+        assert [type(e) for e in events] == [Request]
+
+
+@pytest.mark.parametrize("how", FEEDS)
 def test_large_header_block_gets_431(how: str) -> None:
     limits = Limits(max_request_line=100, max_header_bytes=1000)
     data = b"GET / HTTP/1.1\r\nHost: a\r\n" + b"X-Filler: " + b"f" * 1200 + b"\r\n"

@@ -154,7 +154,8 @@ class RequestParser:
     def _check_incomplete(self) -> None:
         limits, buf = self._limits, self._buf
         newline = buf.find(b"\n")
-        line_length = len(buf) if newline < 0 else newline
+        line_end = len(buf) if newline < 0 else newline
+        line_length = line_end - 1 if buf[line_end - 1:line_end] == b"\r" else line_end   # CR is not the line
         if line_length > limits.max_request_line:
             raise ParseError(414, f"request line longer than {limits.max_request_line} bytes")
         if len(buf) > limits.max_header_bytes:
@@ -171,7 +172,7 @@ class RequestParser:
         plain = _PLAIN_HEAD.match(text)
         if plain is not None:
             method, target, minor, fields = plain.groups()
-            if len(target) + len(method) + 9 <= limits.max_request_line:
+            if len(method) + len(target) + 10 <= limits.max_request_line:   # "M T HTTP/1.x"
                 lines = fields.split("\r\n")   # lines[0] is "": the fields start after the request line
                 if len(lines) - 1 <= limits.max_headers:
                     request = Request(method, target, "HTTP/1.0" if minor == "0" else "HTTP/1.1",
