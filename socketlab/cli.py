@@ -14,13 +14,12 @@ import sys
 from rich.console import Console
 
 from .compose import run_compose
+from .hosts import CLIENT_IMAGE, client_hostname
 from .images import build_images
 from .settings import LabSettings
 from .topology import hosts_table, lab_hosts
 
 console = Console()
-
-CLIENT_IMAGE = "socketlab/client:latest"
 
 
 def cmd_build(settings: LabSettings, _args: argparse.Namespace) -> int:
@@ -51,7 +50,9 @@ def cmd_ps(settings: LabSettings, _args: argparse.Namespace) -> int:
 
 def client_command(settings: LabSettings, network: str, ip: str | None, command: list[str]) -> list[str]:
     """A `docker run` line for a fresh client host on the lab network."""
+    host_number = int(ip.rsplit(".", 1)[1]) if ip else None
     argv = ["docker", "run", "--rm", "--init", "--network", settings.network(network),
+            "--hostname", client_hostname(network, host_number),
             "--cap-add", "NET_ADMIN", "--cap-add", "NET_RAW",
             "--label", f"com.docker.compose.project={settings.project}",
             "--label", "socketlab.model=client", "--label", "socketlab.system=client host"]

@@ -7,6 +7,7 @@ so programs can be executed on them with `docker exec`.
 
 from __future__ import annotations
 
+import secrets
 import subprocess
 from dataclasses import dataclass
 
@@ -70,6 +71,16 @@ class ClientHost:
             pass
 
 
+def client_hostname(network: str, host_number: int | None) -> str:
+    """A readable host name for prompts and `hostname` (Docker's default is the container id).
+
+    `client-50` for a client host at .50; `client-public-3f9a` when Docker picks the address.
+    """
+    if host_number is not None:
+        return f"client-{host_number}"
+    return f"client-{network}-{secrets.token_hex(2)}"
+
+
 def start_client_host(
     client: docker.DockerClient,
     settings: LabSettings,
@@ -83,6 +94,7 @@ def start_client_host(
     """Start a client host; `host_number` fixes its address (keep it below 128)."""
     net = settings.network(network)
     ip = settings.subnet_ip(network, host_number) if host_number is not None else None
+    run_kwargs.setdefault("hostname", client_hostname(network, host_number))
     container = client.containers.run(
         image,
         ["sleep", "infinity"],
