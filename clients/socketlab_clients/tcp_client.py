@@ -12,9 +12,10 @@ or until the server stays silent for `--wait` seconds.
 
 from __future__ import annotations
 
-import argparse
 import socket
 import sys
+
+from .interactive import parse_target, typed_lines
 
 
 def read_reply(sock: socket.socket, expected: int, wait: float) -> bytes:
@@ -33,12 +34,7 @@ def read_reply(sock: socket.socket, expected: int, wait: float) -> bytes:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="echo-client", description="interactive TCP client (notes 3.3)")
-    parser.add_argument("host")
-    parser.add_argument("port", type=int, nargs="?", default=8888)
-    parser.add_argument("--wait", type=float, default=2.0, help="seconds to wait for a reply")
-    args = parser.parse_args(argv)
-    prompt = ">>" if sys.stdin.isatty() else ""
+    args = parse_target("echo-client", "interactive TCP client (notes 3.3)", argv)
     try:
         sock = socket.create_connection((args.host, args.port), timeout=5)
     except OSError as exc:
@@ -46,13 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     with sock:
         print(f"connected {sock.getsockname()[0]}:{sock.getsockname()[1]} -> {args.host}:{args.port}")
-        while True:
-            try:
-                msg = input(prompt)
-            except EOFError:
-                break
-            if not msg:
-                break
+        for msg in typed_lines():
             data = msg.encode()
             try:
                 sock.sendall(data)

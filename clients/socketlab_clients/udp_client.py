@@ -10,20 +10,16 @@ comes back over the wire, so the client waits `--wait` seconds and says so.
 
 from __future__ import annotations
 
-import argparse
 import socket
 import sys
+
+from .interactive import parse_target, typed_lines
 
 MAX_DATAGRAM = 65507
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="udp-client", description="interactive UDP client (notes 1.2.3)")
-    parser.add_argument("host")
-    parser.add_argument("port", type=int, nargs="?", default=8888)
-    parser.add_argument("--wait", type=float, default=2.0, help="seconds to wait for a reply")
-    args = parser.parse_args(argv)
-    prompt = ">>" if sys.stdin.isatty() else ""
+    args = parse_target("udp-client", "interactive UDP client (notes 1.2.3)", argv)
     try:
         address = (socket.gethostbyname(args.host), args.port)
     except OSError as exc:
@@ -31,13 +27,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.settimeout(args.wait)
-        while True:
-            try:
-                msg = input(prompt)
-            except EOFError:
-                break
-            if not msg:
-                break
+        for msg in typed_lines():
             sock.sendto(msg.encode(), address)
             try:
                 data, _addr = sock.recvfrom(MAX_DATAGRAM)

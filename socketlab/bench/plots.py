@@ -33,6 +33,18 @@ def _targets(rows: list[dict], prefix: str, suite: str) -> list[str]:
     return seen
 
 
+def _rows_of(rows: list[dict], suite: str, target: str, prefix: str) -> list[dict]:
+    """One target's rows for the cases starting with `prefix` (one line of a plot)."""
+    return [r for r in rows if r["suite"] == suite and r["target"] == target and r["case"].startswith(prefix)]
+
+
+def _save(fig, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def plot_throughput(rows: list[dict], path: Path, suite: str = "echo") -> Path | None:
     cases = [c for c in dict.fromkeys(r["case"] for r in rows if r["suite"] == suite)
              if c.startswith("throughput-")]
@@ -56,10 +68,7 @@ def plot_throughput(rows: list[dict], path: Path, suite: str = "echo") -> Path |
         ax.tick_params(axis="x", rotation=60)
         ax.grid(axis="y", alpha=0.3)
     fig.suptitle("Requests per second per model (grey: peer baselines)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def plot_idle(rows: list[dict], path: Path, suite: str = "echo") -> Path | None:
@@ -68,18 +77,14 @@ def plot_idle(rows: list[dict], path: Path, suite: str = "echo") -> Path | None:
         return None
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for target in targets:
-        pts = sorted((_level(r["case"]), median(r, "requests_per_s")) for r in rows
-                     if r["suite"] == suite and r["target"] == target and r["case"].startswith("idle-"))
+        pts = sorted((_level(r["case"]), median(r, "requests_per_s")) for r in _rows_of(rows, suite, target, "idle-"))
         ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=target)
     ax.set_xlabel("idle connections held open")
     ax.set_ylabel("requests/s at 10 active connections, 1 KiB")
     ax.set_title("Idle connections: the cost of telling the kernel about every socket")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, ncol=2)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def plot_c10k(rows: list[dict], path: Path, suite: str = "echo") -> Path | None:
@@ -89,7 +94,7 @@ def plot_c10k(rows: list[dict], path: Path, suite: str = "echo") -> Path | None:
     fig, ax = plt.subplots(figsize=(7, 4.8))
     for target in targets:
         pts = sorted((median(r, "concurrency"), median(r, "p99_ms"), median(r, "connections"))
-                     for r in rows if r["suite"] == suite and r["target"] == target and r["case"].startswith("c10k-"))
+                     for r in _rows_of(rows, suite, target, "c10k-"))
         xs = [p[0] for p in pts]
         ys = [p[1] if p[1] > 0 and not math.isnan(p[1]) else float("nan") for p in pts]
         if all(math.isnan(y) for y in ys):  # nothing came back at all: no point to draw
@@ -110,10 +115,7 @@ def plot_c10k(rows: list[dict], path: Path, suite: str = "echo") -> Path | None:
     ax.set_title("The C10K curve (x: not every connection held)")
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8, ncol=2)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def write_plots(rows: list[dict], out_dir: Path) -> list[Path]:
