@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import re
+import sys
+import threading
 from email.utils import formatdate
 from pathlib import Path
 
@@ -337,3 +339,42 @@ def test_access_log_uses_common_log_format(root: Path) -> None:
     assert re.fullmatch(pattern % (r"GET /style\.css\?x=1 HTTP/1\.1", 200, len(STYLE)), lines[0])
     assert re.fullmatch(pattern % (r"HEAD /nope HTTP/1\.1", 404, "-"), lines[1])
     assert re.fullmatch(pattern % ("-", 400, r"\d+"), lines[2])
+
+
+def test_access_log_keeps_every_line_when_threads_log_and_flush_at_once() -> None:
+    """The thread model logs from many threads while the timer flushes: no line lost, torn or doubled."""
+    stream = io.StringIO()
+    log = AccessLog(stream, buffer_bytes=4096)   # small: the loggers themselves flush often too
+    writers, per_writer = 8, 2000
+
+    def write(n: int) -> None:
+        for i in range(per_writer):
+            log.log((f"10.0.{n}.1", 1), f"GET /{n}/{i} HTTP/1.1", 200, i + 1)
+
+    stop = threading.Event()
+
+    def flush_repeatedly() -> None:
+        while not stop.is_set():
+            log.flush()
+
+    flusher = threading.Thread(target=flush_repeatedly)
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)   # switch threads as often as possible: races show, if there are any
+    try:
+        flusher.start()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        stop.set()
+        flusher.join()
+    finally:
+        sys.setswitchinterval(interval)
+    log.flush()
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == writers * per_writer
+    assert len(set(lines)) == len(lines)
+    for n in range(writers):   # each writer's lines in its own order
+        mine = [line for line in lines if line.startswith(f"10.0.{n}.1 ")]
+        assert [int(line.rsplit(" ", 1)[1]) for line in mine] == list(range(1, per_writer + 1))
