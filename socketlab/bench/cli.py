@@ -31,8 +31,7 @@ from .machine import describe
 from .markdown import write_benchmarks_md
 from .model import BenchContext, CaseResult
 from .plots import write_plots
-from .report import load_results, results_document, rich_table, summary_rows, write_results
-from .targets import all_targets
+from .report import all_targets, load_results, results_document, rich_table, summary_rows, write_results
 
 console = Console()
 DOCS_DIR = REPO_ROOT / "docs" / "bench"
@@ -162,8 +161,6 @@ def merge_documents(base: dict, others: list[dict]) -> dict:
         runs.append({"suites": sorted(suites), "machine": other["machine"], "settings": other["settings"]})
     merged["results"] = results
     merged["settings"] = {**base["settings"], "merged_runs": runs}
-    rows = summary_rows(load_results(merged))
-    merged["summary"], merged["targets"] = rows, all_targets(load_results(merged))
     return merged
 
 
@@ -172,9 +169,11 @@ def cmd_report(_settings: LabSettings, args: argparse.Namespace) -> int:
     results_dir = args.results.parent
     if args.add:
         document = merge_documents(document, [json.loads(path.read_text()) for path in args.add])
+    results = load_results(document)
+    rows = summary_rows(results)
+    document["summary"], document["targets"] = rows, all_targets(results)
+    if args.add:
         write_results(results_dir, document)
-    rows = summary_rows(load_results(document))
-    document["summary"], document["targets"] = rows, all_targets(load_results(document))
     write_plots(rows, results_dir)
     if results_dir.resolve() != DOCS_DIR.resolve():
         DOCS_DIR.mkdir(parents=True, exist_ok=True)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from rich.table import Table
 
+from . import chat, ftp, web
 from .model import CaseResult
 from .stats import ratio, summarize
 
@@ -115,6 +116,23 @@ def echo_targets(rows: list[dict]) -> list[dict]:
     return out
 
 
+def all_targets(results: list[CaseResult]) -> list[dict]:
+    """Every suite's targets, as its issue states them, for the suites `results` hold (tagged by suite).
+
+    Each suite computes its own (`echo_targets` here, `web_targets`, `ftp_targets`, `chat_targets`
+    beside their runners); gathering them here gives the terminal, results.json and BENCHMARKS.md
+    one list, never with a suite that did not run.
+    """
+    suites = {r.suite for r in results}
+    found: list[dict] = []
+    if "echo" in suites:
+        found += [{"suite": "echo", **t} for t in echo_targets(summary_rows(results))]
+    for suite, targets_of in (("web", web.web_targets), ("ftp", ftp.ftp_targets), ("chat", chat.chat_targets)):
+        if suite in suites:
+            found += [{"suite": suite, **t} for t in targets_of(results)]
+    return found
+
+
 def _pct(value: float) -> str:
     return "n/a" if math.isnan(value) else f"{value:.0%}"
 
@@ -158,8 +176,6 @@ def rich_table(rows: list[dict], title: str = "socketlab bench") -> Table:
 # ---------------------------------------------------------------- files
 
 def results_document(results: list[CaseResult], machine: dict, settings: dict) -> dict:
-    from .targets import all_targets  # the suites' modules import this one: import them late
-
     return {"machine": machine, "settings": settings, "results": [asdict(r) for r in results],
             "summary": summary_rows(results), "targets": all_targets(results)}
 

@@ -100,7 +100,7 @@ class RequestParser:
         Raises ParseError for a request that must be refused; the parser is
         then dead and ignores all further input.
         """
-        if self._dead or not (self._buf or self._body_left):
+        if self._dead or not self.has_partial:
             return None
         try:
             return self._next()

@@ -127,10 +127,11 @@ class HttpSession:
     # -- internals ----------------------------------------------------------------------------
 
     def _advance(self) -> None:
-        """Parse buffered requests into queued responses, up to MAX_QUEUED ahead."""
+        """Parse buffered requests into queued responses, up to MAX_QUEUED ahead.
+
+        Callers skip it when the parser holds nothing (`outgoing` checks; `receive` has just fed it).
+        """
         queue, parser, handler = self._queue, self._parser, self._handler
-        if not parser.has_partial:
-            return
         while not self._stop_parsing and len(queue) < MAX_QUEUED:
             try:
                 request = parser.next_request()
