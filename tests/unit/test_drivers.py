@@ -68,6 +68,24 @@ def test_echoes_every_byte_and_closes_after_half_close(model: str) -> None:
 
 
 @pytest.mark.parametrize("model", MODELS)
+def test_data_and_fin_sent_together_are_both_seen(model: str) -> None:
+    """The FIN queued right behind the data must end the echo, not hang it.
+
+    Edge-triggered epoll stops reading at a short read only when the event
+    carried no EPOLLRDHUP; a loop that stopped anyway would leave the FIN
+    unread and the client waiting for EOF until its timeout.
+    """
+    with echo_server(model) as server:
+        for size in (1, 1000, 70_000):
+            for _ in range(40):
+                with connect(server.port, timeout=5.0) as sock:
+                    payload = os.urandom(size)
+                    sock.sendall(payload)
+                    sock.shutdown(socket.SHUT_WR)
+                    assert recv_exactly(sock, size + 1) == payload  # and EOF right after
+
+
+@pytest.mark.parametrize("model", MODELS)
 def test_payload_larger_than_socket_buffers_in_both_directions(model: str) -> None:
     payload = os.urandom(4 * MIB)
     with echo_server(model) as server:

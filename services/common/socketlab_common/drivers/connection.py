@@ -51,25 +51,25 @@ class Connection:
         """True once the connection should be closed (all output flushed, or dead)."""
         return self.broken or (self.session.closing and not self.pending)
 
-    def read_once(self) -> bool:
-        """Read one chunk into the session; False when the socket had nothing (EAGAIN)."""
+    def read_once(self) -> int:
+        """Read one chunk into the session; how many bytes (0 on EAGAIN, EOF or error)."""
         try:
             data = self.sock.recv(RECV_SIZE)
         except BlockingIOError:
-            return False
+            return 0
         except _GONE:
             self.broken = True
-            return False
+            return 0
         except OSError as exc:
             self._fail(exc)
-            return False
+            return 0
         try:
             self.session.receive(data)
         except Exception:  # a protocol bug costs this client only, never the loop
             log.exception("session for %s failed on input", self.peer)
             self.broken = True
-            return False
-        return bool(data)
+            return 0
+        return len(data)
 
     def flush(self) -> None:
         """Send as much as the kernel takes now, pulling new output from the session."""
@@ -85,7 +85,8 @@ class Connection:
                     return
                 self.pending = memoryview(out)
             try:
-                sent = self.sock.send(self.pending)
+                # The last bytes before a close wait for the FIN (see `close`): one segment, not two.
+                sent = self.sock.send(self.pending, socket.MSG_MORE if self.session.closing else 0)
             except BlockingIOError:
                 return
             except _GONE:
@@ -96,18 +97,23 @@ class Connection:
                 return
             self.pending = self.pending[sent:]
 
-    def pump(self) -> None:
-        """Read and write until the socket would block both ways (edge-triggered use)."""
-        while True:
-            self.flush()
-            if not self.wants_read or not self.read_once():
-                return
-
     def expired(self, now: float) -> bool:
         deadline = self.session.deadline()
         return deadline is not None and now >= deadline
 
     def close(self) -> None:
+        """Close; a session that finished cleanly sends its FIN with its last data.
+
+        Its last sends were flagged MSG_MORE, so their tail is held back;
+        `shutdown(SHUT_WR)` sends it together with the FIN (one segment where
+        there were two, as nginx's `tcp_nopush` does), and does so before
+        `close`, which would reset instead if unread input were still queued.
+        """
+        try:
+            if not self.broken and self.session.closing:
+                self.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
         try:
             self.sock.close()
         except OSError:

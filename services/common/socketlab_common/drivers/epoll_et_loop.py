@@ -5,7 +5,13 @@ only when its state changes (new data arrived, buffer space freed). Each
 socket is registered once for both directions and never modified again,
 which saves an `epoll_ctl` per reply. The price is discipline: every wake-up
 must drain the socket until the kernel says EAGAIN, or the rest of the data
-waits for an edge that never comes. To stay fair, a busy connection is
+waits for an edge that never comes. "Until EAGAIN" costs one extra `recv`
+per wake-up, so the loop applies the rule of `man 7 epoll`: a read shorter
+than asked proves the receive queue empty at that instant, and anything
+arriving later raises a new edge. The rule only holds for data: a FIN that
+arrived with the data raises no edge of its own, so a wake-up whose event
+carries EPOLLRDHUP (or HUP/ERR) drains to EOF, as do new connections and
+connections resumed from `ready`, which have no edge to trust. To stay fair, a busy connection is
 served a bounded number of rounds per wake-up and then put on `ready` to be
 resumed on the next turn (with a zero timeout), instead of starving others.
 The listener stays level-triggered: after EMFILE we must be told again.
@@ -19,10 +25,11 @@ import socket
 from ..lifecycle import StopSignal
 from ..session import SessionFactory
 from .accepting import accept_ready
-from .connection import SWEEP_INTERVAL, Connection, DeadlineSweep
+from .connection import RECV_SIZE, SWEEP_INTERVAL, Connection, DeadlineSweep
 
 ROUNDS_PER_WAKEUP = 16
 EDGE = select.EPOLLIN | select.EPOLLOUT | select.EPOLLRDHUP | select.EPOLLET
+HANGUP = select.EPOLLRDHUP | select.EPOLLHUP | select.EPOLLERR
 
 
 def serve(listener: socket.socket, new_session: SessionFactory, stop: StopSignal) -> None:
@@ -38,7 +45,8 @@ def serve(listener: socket.socket, new_session: SessionFactory, stop: StopSignal
         while not stop.is_set():
             events = poller.poll(0 if ready else SWEEP_INTERVAL)
             touched: list[Connection] = []
-            for fd, _event in events:
+            edges: set[int] = set()
+            for fd, event in events:
                 if fd == listener_fd:
                     for sock, peer in accept_ready(listener):
                         conn = Connection(sock, new_session(peer), peer)
@@ -47,9 +55,11 @@ def serve(listener: socket.socket, new_session: SessionFactory, stop: StopSignal
                         ready.add(conn.fileno)  # data may have arrived before registering
                 elif fd != wakeup_fd:
                     ready.add(fd)
+                    if not event & HANGUP:
+                        edges.add(fd)
             for fd in list(ready):
                 conn = conns[fd]
-                if not _pump(conn):
+                if not _pump(conn, stop_at_short_read=fd in edges):
                     ready.discard(fd)
                 touched.append(conn)
             touched += sweep.expired(conns)
@@ -64,10 +74,14 @@ def serve(listener: socket.socket, new_session: SessionFactory, stop: StopSignal
         poller.close()
 
 
-def _pump(conn: Connection) -> bool:
-    """Read and write until EAGAIN; True if rounds ran out with work possibly left."""
+def _pump(conn: Connection, stop_at_short_read: bool) -> bool:
+    """Read and write until the socket is drained; True if rounds ran out with work possibly left."""
     for _ in range(ROUNDS_PER_WAKEUP):
         conn.flush()
-        if not conn.wants_read or not conn.read_once():
+        if not conn.wants_read:
+            return False
+        received = conn.read_once()
+        if not received or (stop_at_short_read and received < RECV_SIZE):
+            conn.flush()
             return False
     return True
