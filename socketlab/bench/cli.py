@@ -51,12 +51,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     bench.add_argument("--out", type=Path, help="output directory (default bench-results/<UTC time>)")
     bench.add_argument("--docs", action="store_true", help="also update docs/bench/ and BENCHMARKS.md")
     bench.add_argument("--keep-up", action="store_true", help="leave the benchmark stack running afterwards")
+    bench.add_argument("--cases", default="", metavar="NAME[,NAME]",
+                       help="echo suite only: run just these cases (e.g. throughput-1KiB), for more repetitions "
+                            "of the cases that carry a target; `bench-report --add` merges them case by case")
     bench.set_defaults(func=cmd_bench)
     report = sub.add_parser("bench-report", help="regenerate the plots and BENCHMARKS.md from a results file")
     report.add_argument("--results", type=Path, default=DOCS_DIR / "results.json")
     report.add_argument("--markdown", type=Path, default=BENCHMARKS_MD)
     report.add_argument("--add", type=Path, action="append", default=[], metavar="RESULTS_JSON",
-                        help="merge another run's results in (its suites replace the same suites); repeatable")
+                        help="merge another run's results in (its suites replace the same suites, or its cases "
+                             "the same cases for a run made with --cases); repeatable")
     report.set_defaults(func=cmd_report)
 
 
@@ -71,6 +75,9 @@ def selected_suites(name: str) -> list[str]:
 def cmd_bench(_settings: LabSettings, args: argparse.Namespace) -> int:
     settings = stack.bench_settings()
     suites = selected_suites(args.suite)
+    args.cases = tuple(name for name in args.cases.split(",") if name)
+    if args.cases and suites != ["echo"]:
+        raise SystemExit("--cases applies to the echo suite only: socketlab bench echo --cases ...")
     modules = {name: importlib.import_module(f"socketlab.bench.{SUITES[name]}") for name in suites}
     services: list[str] = []
     for module in modules.values():
@@ -91,7 +98,8 @@ def cmd_bench(_settings: LabSettings, args: argparse.Namespace) -> int:
                   f"load hosts -> cpus {load_cpus or 'all'}; cpu weight {shares or 'default'}")
     machine = describe(client)
     run_settings = {"project": settings.project, "quick": args.quick, "repetitions": args.repetitions,
-                    "server_cpuset": server_cpus, "load_cpuset": load_cpus, "cpu_shares": shares, "suites": suites}
+                    "server_cpuset": server_cpus, "load_cpuset": load_cpus, "cpu_shares": shares, "suites": suites,
+                    "cases": list(args.cases)}
     results: list[CaseResult] = []
     try:
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -125,7 +133,7 @@ def _run_suite(name, module, progress: Progress, settings, client, args, server_
 
     ctx = BenchContext(settings, client, quick=args.quick, repetitions=args.repetitions, load_cpuset=load_cpus,
                        progress=on_progress, server_cpuset=server_cpus, cpu_shares=shares,
-                       expect=lambda steps: progress.update(task, total=steps))
+                       expect=lambda steps: progress.update(task, total=steps), cases=args.cases)
     try:
         results = module.run(ctx)
     finally:
@@ -149,6 +157,9 @@ def publish(document: dict, out: Path, out_console: Console) -> None:
 def merge_documents(base: dict, others: list[dict]) -> dict:
     """One document from several runs: each added run's suites replace those suites in `base`.
 
+    A run made with `--cases` replaces only those cases of its suites: the rest of the
+    suite stays the base run's, and `merged_runs` says which figures came from where.
+
     The machine description stays the base run's; each added run's machine and settings are kept
     under `settings["merged_runs"]` so nothing about where a figure came from is lost.
     """
@@ -157,8 +168,14 @@ def merge_documents(base: dict, others: list[dict]) -> dict:
     runs = list(base["settings"].get("merged_runs", []))
     for other in others:
         suites = {r["suite"] for r in other["results"]}
-        results = [r for r in results if r["suite"] not in suites] + list(other["results"])
-        runs.append({"suites": sorted(suites), "machine": other["machine"], "settings": other["settings"]})
+        cases = set(other["settings"].get("cases") or ())
+        if cases:
+            results = [r for r in results if r["suite"] not in suites or r["case"] not in cases]
+        else:
+            results = [r for r in results if r["suite"] not in suites]
+        results += [r for r in other["results"] if not cases or r["case"] in cases]
+        runs.append({"suites": sorted(suites), "cases": sorted(cases), "machine": other["machine"],
+                     "settings": other["settings"]})
     merged["results"] = results
     merged["settings"] = {**base["settings"], "merged_runs": runs}
     return merged

@@ -98,6 +98,7 @@ def render(document: dict, plots_dir: Path, markdown_path: Path) -> str:
         "  run out of local ports in TIME_WAIT; a single load host has 28,232 local ports per server, and",
         "  more hosts are started when a case needs more.",
         *_machine_load_note(machine),
+        *_merged_runs_note(settings),
         "",
     ]
     out += _findings(rows)
@@ -291,6 +292,19 @@ BUSY_LOAD = 5.0
 
 (Right after another benchmark suite the average is still a few: that suite's own tail.)
 """
+
+
+def _merged_runs_note(settings: dict) -> list[str]:
+    """Where figures came from other runs (`bench-report --add`): which, when, how many repetitions."""
+    out = []
+    for run in settings.get("merged_runs", []):
+        what = (f"the {', '.join(run['cases'])} case(s) of {', '.join(run['suites'])}" if run.get("cases")
+                else f"the {', '.join(run['suites'])} suite(s)")
+        load = run.get("machine", {}).get("load_average_at_start", ["?"])[:1]
+        out.append(f"- **Merged in**: {what} from a run started {run.get('machine', {}).get('date', '?')} "
+                   f"({run.get('settings', {}).get('repetitions', '?')} repetitions, load average at start "
+                   f"{load[0] if load else '?'}).")
+    return out
 
 
 def _machine_load_note(machine: dict) -> list[str]:

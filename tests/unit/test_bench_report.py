@@ -10,7 +10,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from socketlab.bench import report
+from socketlab.bench import markdown, report
 from socketlab.bench.markdown import render
 from socketlab.bench.model import CaseResult
 from socketlab.bench.plots import write_plots
@@ -121,3 +121,23 @@ def test_merging_runs_replaces_suites_and_keeps_their_origin() -> None:
     assert len([r for r in merged["results"] if r["suite"] == "echo"]) == 1  # echo replaced by the later run
     assert [run["machine"]["cpu_model"] for run in merged["settings"]["merged_runs"]] == ["b", "c"]
     assert merged["machine"]["cpu_model"] == "a"
+
+
+def test_a_run_of_chosen_cases_replaces_only_those_cases() -> None:
+    """`bench echo --cases throughput-1KiB` re-measures one case; the rest of the suite stays."""
+    from socketlab.bench.cli import merge_documents
+
+    base = report.results_document(sample_results(), {"cpu_model": "a"}, {"repetitions": 3})
+    again = report.results_document(
+        [result("throughput-1KiB", model, 1, 7.0) for model in MODELS]
+        + [result("idle-0", "epoll", 1, 7.0)],   # a derived row of that run: not a chosen case
+        {"cpu_model": "c", "date": "later"}, {"repetitions": 5, "cases": ["throughput-1KiB"]})
+    merged = merge_documents(base, [again])
+    assert {(r["case"], r["target"]) for r in merged["results"]} == {(r["case"], r["target"]) for r in base["results"]}
+    replaced = [r for r in merged["results"] if r["case"] == "throughput-1KiB"]
+    assert [r["metrics"]["requests_per_s"] for r in replaced] == [7.0] * len(MODELS)
+    kept = [r for r in merged["results"] if r["case"] == "idle-0"]
+    assert kept == [r for r in base["results"] if r["case"] == "idle-0"]
+    assert merged["settings"]["merged_runs"][0]["cases"] == ["throughput-1KiB"]
+    text = "\n".join(markdown._merged_runs_note(merged["settings"]))
+    assert "throughput-1KiB" in text and "later" in text and "5 repetitions" in text
