@@ -39,10 +39,7 @@ def serve_blocking_connection(sock: socket.socket, session: Session, stop: StopS
     """Run one session to completion on a blocking socket, then close it."""
     with sock, stop.track(sock):
         try:
-            while not session.closing:
-                _set_timeout(sock, _seconds_left(session))
-                session.receive(sock.recv(RECV_SIZE))
-                _send_ready_output(sock, session)
+            _serve(sock, session)
         except TimeoutError:
             log.info("connection %s timed out", _peer(sock))
         except OSError:
@@ -51,29 +48,31 @@ def serve_blocking_connection(sock: socket.socket, session: Session, stop: StopS
             log.exception("session for %s failed", _peer(sock))
 
 
-def _send_ready_output(sock: socket.socket, session: Session) -> None:
-    """Send everything the session has ready; a reader that stops reading meets the session's deadline.
+def _serve(sock: socket.socket, session: Session) -> None:
+    """Receive, answer, repeat; the session's deadline becomes the socket's timeout.
 
-    Without that deadline a client that never reads its replies would hold this thread (or
-    process) forever; sessions with no deadline at all (echo) block as long as the peer lets them.
+    The deadline bounds both waits: a client that sends nothing, and one that
+    stops reading its replies (without it, that client would hold this thread or
+    process forever). A session with no deadline at all (echo) blocks as long
+    as the peer lets it and pays no `settimeout` — a system call (ioctl FIONBIO)
+    each time — nor any clock read: this loop runs once per request, and the
+    fork and thread models' requests/s is measured by it.
     """
-    while out := session.outgoing():
-        _set_timeout(sock, _seconds_left(session))
-        sock.sendall(out)
+    recv, sendall, gettimeout = sock.recv, sock.sendall, sock.gettimeout
+    receive, outgoing, deadline = session.receive, session.outgoing, session.deadline
+    while not session.closing:
+        until = deadline()
+        if until is not None or gettimeout() is not None:
+            sock.settimeout(_seconds_until(until))
+        receive(recv(RECV_SIZE))
+        while out := outgoing():
+            until = deadline()
+            if until is not None or gettimeout() is not None:
+                sock.settimeout(_seconds_until(until))
+            sendall(out)
 
 
-def _set_timeout(sock: socket.socket, timeout: float | None) -> None:
-    """`settimeout` is a system call (ioctl FIONBIO) every time: skip it when nothing would change.
-
-    A session without a deadline (echo) then costs two system calls per request fewer, which the
-    benchmark sees as requests/s for the fork and thread models.
-    """
-    if timeout is not None or sock.gettimeout() is not None:
-        sock.settimeout(timeout)
-
-
-def _seconds_left(session: Session) -> float | None:
-    deadline = session.deadline()
+def _seconds_until(deadline: float | None) -> float | None:
     if deadline is None:
         return None
     return max(deadline - time.monotonic(), 0.001)
