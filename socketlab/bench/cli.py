@@ -51,7 +51,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     bench.add_argument("--out", type=Path, help="output directory (default bench-results/<UTC time>)")
     bench.add_argument("--docs", action="store_true", help="also update docs/bench/ and BENCHMARKS.md")
     bench.add_argument("--keep-up", action="store_true", help="leave the benchmark stack running afterwards")
-    bench.add_argument("--cases", default="", metavar="NAME[,NAME]",
+    bench.add_argument("--cases", default=(), metavar="NAME[,NAME]",
+                       type=lambda text: tuple(name for name in text.split(",") if name),
                        help="echo suite only: run just these cases (e.g. throughput-1KiB), for more repetitions "
                             "of the cases that carry a target; `bench-report --add` merges them case by case")
     bench.set_defaults(func=cmd_bench)
@@ -75,7 +76,6 @@ def selected_suites(name: str) -> list[str]:
 def cmd_bench(_settings: LabSettings, args: argparse.Namespace) -> int:
     settings = stack.bench_settings()
     suites = selected_suites(args.suite)
-    args.cases = tuple(name for name in args.cases.split(",") if name)
     if args.cases and suites != ["echo"]:
         raise SystemExit("--cases applies to the echo suite only: socketlab bench echo --cases ...")
     modules = {name: importlib.import_module(f"socketlab.bench.{SUITES[name]}") for name in suites}

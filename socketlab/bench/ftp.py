@@ -121,21 +121,23 @@ def _upload_cases(loader: ClientHost, target: Target, ip: str, server, rep: int,
     starts each upload with the same memory at hand: the benchmark compares the
     servers, not how long ago the previous case freed its pages.
     """
-    def put(name: str) -> dict[str, float]:
-        return _curl(loader, f"-T /tmp/bench.bin {target.url(ip, name)}")
-
     new_name = f"bench-new-{rep}.bin"
     _delete(loader, target, ip, SPARE)
-    stor = _measured(server, lambda: put(new_name))
+    stor = _measured(server, lambda: _put(loader, target, ip, new_name))
     _delete(loader, target, ip, new_name)
-    replace = _measured(server, lambda: put("bench.bin"))
-    put(SPARE)
+    replace = _measured(server, lambda: _put(loader, target, ip, "bench.bin"))
+    _put(loader, target, ip, SPARE)
     return [CaseResult(SUITE, "stor", target.name, rep, stor, f"{size // MIB} MiB upload, new file"),
             CaseResult(SUITE, "stor-replace", target.name, rep, replace, f"{size // MIB} MiB upload over the old file")]
 
 
+def _put(host: ClientHost, target: Target, ip: str, name: str) -> dict[str, float]:
+    """Upload the load host's /tmp/bench.bin as `name`."""
+    return _curl(host, f"-T /tmp/bench.bin {target.url(ip, name)}")
+
+
 def _delete(host: ClientHost, target: Target, ip: str, name: str) -> None:
-    """Remove an uploaded file (after the measurement), so every `stor` writes a new one."""
+    """Remove an uploaded file (untimed), so that the next upload has just-freed pages and a new name."""
     result = host.sh(f"curl -sS --fail -o /dev/null -Q '-DELE {name}' {target.url(ip, '')}", timeout=60)
     if result.exit_code != 0:
         raise RuntimeError(f"DELE {name} on {target.name}: {result.output.strip()}")
@@ -171,10 +173,9 @@ def run(ctx: BenchContext) -> list[CaseResult]:
         if created.exit_code != 0:
             raise RuntimeError(created.output)
         for target in TARGETS:  # warm-up: the files exist on every server, bench.bin sits in its page cache
-            url = target.url(ips[target.name], "bench.bin")
-            _curl(loader, f"-T /tmp/bench.bin {url}")
-            _curl(loader, f"-T /tmp/bench.bin {target.url(ips[target.name], SPARE)}")
-            _curl(loader, url)
+            _put(loader, target, ips[target.name], "bench.bin")
+            _put(loader, target, ips[target.name], SPARE)
+            _curl(loader, target.url(ips[target.name], "bench.bin"))
         for rep in range(ctx.repetitions):
             order = TARGETS[rep % len(TARGETS):] + TARGETS[:rep % len(TARGETS)]  # rotate who goes first
             for target in order:

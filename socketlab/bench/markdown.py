@@ -300,10 +300,10 @@ def _merged_runs_note(settings: dict) -> list[str]:
     for run in settings.get("merged_runs", []):
         what = (f"the {', '.join(run['cases'])} case(s) of {', '.join(run['suites'])}" if run.get("cases")
                 else f"the {', '.join(run['suites'])} suite(s)")
-        load = run.get("machine", {}).get("load_average_at_start", ["?"])[:1]
-        out.append(f"- **Merged in**: {what} from a run started {run.get('machine', {}).get('date', '?')} "
-                   f"({run.get('settings', {}).get('repetitions', '?')} repetitions, load average at start "
-                   f"{load[0] if load else '?'}).")
+        machine = run.get("machine", {})
+        load = (machine.get("load_average_at_start") or ["?"])[0]
+        out.append(f"- **Merged in**: {what} from a run started {machine.get('date', '?')} "
+                   f"({run.get('settings', {}).get('repetitions', '?')} repetitions, load average at start {load}).")
     return out
 
 

@@ -58,24 +58,22 @@ def _serve(sock: socket.socket, session: Session) -> None:
     each time — nor any clock read: this loop runs once per request, and the
     fork and thread models' requests/s is measured by it.
     """
-    recv, sendall, gettimeout = sock.recv, sock.sendall, sock.gettimeout
+    recv, sendall = sock.recv, sock.sendall
     receive, outgoing, deadline = session.receive, session.outgoing, session.deadline
     while not session.closing:
-        until = deadline()
-        if until is not None or gettimeout() is not None:
-            sock.settimeout(_seconds_until(until))
+        _time_out_at(sock, deadline())
         receive(recv(RECV_SIZE))
         while out := outgoing():
-            until = deadline()
-            if until is not None or gettimeout() is not None:
-                sock.settimeout(_seconds_until(until))
+            _time_out_at(sock, deadline())
             sendall(out)
 
 
-def _seconds_until(deadline: float | None) -> float | None:
-    if deadline is None:
-        return None
-    return max(deadline - time.monotonic(), 0.001)
+def _time_out_at(sock: socket.socket, deadline: float | None) -> None:
+    """Make the socket's timeout end at `deadline`; no system call when both are "never"."""
+    if deadline is not None:
+        sock.settimeout(max(deadline - time.monotonic(), 0.001))
+    elif sock.gettimeout() is not None:
+        sock.settimeout(None)
 
 
 def _peer(sock: socket.socket) -> object:
