@@ -119,7 +119,11 @@ def _new_socket() -> socket.socket:
 
 
 def open_connections(addr: tuple[str, int], count: int, deadline: float) -> tuple[list[socket.socket], int]:
-    """Open `count` connections, at most MAX_CONNECTING at a time; return (connected, failed)."""
+    """Open `count` connections, at most MAX_CONNECTING at a time; return (connected, failed).
+
+    Every one of the `count` is accounted for: those still connecting at the deadline and those
+    never started by then (the server stopped completing handshakes) count as failed.
+    """
     poller = select.epoll()
     connecting: dict[int, socket.socket] = {}
     done: list[socket.socket] = []
@@ -156,6 +160,7 @@ def open_connections(addr: tuple[str, int], count: int, deadline: float) -> tupl
         for sock in connecting.values():
             sock.close()
             failed += 1
+        failed += count - started
         poller.close()
     return done, failed
 

@@ -55,6 +55,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                        type=lambda text: tuple(name for name in text.split(",") if name),
                        help="echo suite only: run just these cases (e.g. throughput-1KiB), for more repetitions "
                             "of the cases that carry a target; `bench-report --add` merges them case by case")
+    bench.add_argument("--targets", default=(), metavar="NAME[,NAME]",
+                       type=lambda text: tuple(name for name in text.split(",") if name),
+                       help="echo suite only: run just these models (e.g. thread,epoll); merged like --cases")
     bench.set_defaults(func=cmd_bench)
     report = sub.add_parser("bench-report", help="regenerate the plots and BENCHMARKS.md from a results file")
     report.add_argument("--results", type=Path, default=DOCS_DIR / "results.json")
@@ -76,8 +79,8 @@ def selected_suites(name: str) -> list[str]:
 def cmd_bench(_settings: LabSettings, args: argparse.Namespace) -> int:
     settings = stack.bench_settings()
     suites = selected_suites(args.suite)
-    if args.cases and suites != ["echo"]:
-        raise SystemExit("--cases applies to the echo suite only: socketlab bench echo --cases ...")
+    if (args.cases or args.targets) and suites != ["echo"]:
+        raise SystemExit("--cases and --targets apply to the echo suite only: socketlab bench echo --cases ...")
     modules = {name: importlib.import_module(f"socketlab.bench.{SUITES[name]}") for name in suites}
     services: list[str] = []
     for module in modules.values():
@@ -99,7 +102,7 @@ def cmd_bench(_settings: LabSettings, args: argparse.Namespace) -> int:
     machine = describe(client)
     run_settings = {"project": settings.project, "quick": args.quick, "repetitions": args.repetitions,
                     "server_cpuset": server_cpus, "load_cpuset": load_cpus, "cpu_shares": shares, "suites": suites,
-                    "cases": list(args.cases)}
+                    "cases": list(args.cases), "targets": list(args.targets)}
     results: list[CaseResult] = []
     try:
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -133,7 +136,8 @@ def _run_suite(name, module, progress: Progress, settings, client, args, server_
 
     ctx = BenchContext(settings, client, quick=args.quick, repetitions=args.repetitions, load_cpuset=load_cpus,
                        progress=on_progress, server_cpuset=server_cpus, cpu_shares=shares,
-                       expect=lambda steps: progress.update(task, total=steps), cases=args.cases)
+                       expect=lambda steps: progress.update(task, total=steps), cases=args.cases,
+                       targets=args.targets)
     try:
         results = module.run(ctx)
     finally:
@@ -157,8 +161,8 @@ def publish(document: dict, out: Path, out_console: Console) -> None:
 def merge_documents(base: dict, others: list[dict]) -> dict:
     """One document from several runs: each added run's suites replace those suites in `base`.
 
-    A run made with `--cases` replaces only those cases of its suites: the rest of the
-    suite stays the base run's, and `merged_runs` says which figures came from where.
+    A run made with `--cases` (or `--targets`) replaces only those cases (of those targets) in its
+    suites: the rest stays the base run's, and `merged_runs` says which figures came from where.
 
     The machine description stays the base run's; each added run's machine and settings are kept
     under `settings["merged_runs"]` so nothing about where a figure came from is lost.
@@ -169,13 +173,15 @@ def merge_documents(base: dict, others: list[dict]) -> dict:
     for other in others:
         suites = {r["suite"] for r in other["results"]}
         cases = set(other["settings"].get("cases") or ())
-        if cases:
-            results = [r for r in results if r["suite"] not in suites or r["case"] not in cases]
-        else:
-            results = [r for r in results if r["suite"] not in suites]
-        results += [r for r in other["results"] if not cases or r["case"] in cases]
-        runs.append({"suites": sorted(suites), "cases": sorted(cases), "machine": other["machine"],
-                     "settings": other["settings"]})
+        targets = set(other["settings"].get("targets") or ())
+
+        def chosen(r: dict, cases=cases, targets=targets) -> bool:
+            return (not cases or r["case"] in cases) and (not targets or r["target"] in targets)
+
+        results = [r for r in results if r["suite"] not in suites or not chosen(r)]
+        results += [r for r in other["results"] if chosen(r)]
+        runs.append({"suites": sorted(suites), "cases": sorted(cases), "targets": sorted(targets),
+                     "machine": other["machine"], "settings": other["settings"]})
     merged["results"] = results
     merged["settings"] = {**base["settings"], "merged_runs": runs}
     return merged

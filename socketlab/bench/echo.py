@@ -131,7 +131,10 @@ def errors_expected(result: CaseResult) -> bool:
 
 
 def run(ctx: BenchContext) -> list[CaseResult]:
-    ips = ctx.servers_under_test(SUITE, TARGETS)
+    unknown = sorted(set(ctx.targets) - set(TARGETS))
+    if unknown:
+        raise ValueError(f"no echo model is named {', '.join(unknown)} (models: {', '.join(TARGETS)})")
+    ips = ctx.servers_under_test(SUITE, {k: v for k, v in TARGETS.items() if not ctx.targets or k in ctx.targets})
     targets = list(ips)
     pool = LoadHosts(ctx)
 

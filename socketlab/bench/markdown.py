@@ -300,6 +300,8 @@ def _merged_runs_note(settings: dict) -> list[str]:
     for run in settings.get("merged_runs", []):
         what = (f"the {', '.join(run['cases'])} case(s) of {', '.join(run['suites'])}" if run.get("cases")
                 else f"the {', '.join(run['suites'])} suite(s)")
+        if run.get("targets"):
+            what += f" for {', '.join(run['targets'])}"
         machine = run.get("machine", {})
         load = (machine.get("load_average_at_start") or ["?"])[0]
         out.append(f"- **Merged in**: {what} from a run started {machine.get('date', '?')} "

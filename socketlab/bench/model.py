@@ -39,6 +39,7 @@ class BenchContext:
     cpu_shares: int | None = None     # CPU weight of load hosts (None: Docker's default 1024)
     expect: Callable[[int], None] = lambda _steps: None  # a suite announces how many progress() calls follow
     cases: tuple[str, ...] = ()     # run only these cases (echo suite); empty: all of them
+    targets: tuple[str, ...] = ()   # run only these targets (echo suite); empty: all of them
     _hosts: list[ClientHost] = field(default_factory=list)
 
     def service_container(self, service: str):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -88,3 +89,18 @@ def test_a_server_that_closes_counts_as_errors(capsys: pytest.CaptureFixture) ->
         thread.join(5)
         listener.close()
     assert report["errors"] == 3 and report["connections"] == 0
+
+
+def test_connections_never_started_by_the_deadline_count_as_refused() -> None:
+    """A server that stops accepting fills its backlog; connects past it neither finish nor fail.
+
+    Those still in flight at the deadline and those never started (past MAX_CONNECTING) are all
+    reported, so connected + failed is always what was asked for.
+    """
+    with socket.socket() as stalled:  # listens, never accepts: its queue holds a couple of connections
+        stalled.bind(("127.0.0.1", 0))
+        stalled.listen(1)
+        count = loadgen.MAX_CONNECTING + 100
+        done, failed = loadgen.open_connections(stalled.getsockname(), count, time.monotonic() + 1.0)
+        loadgen._close_all(done)
+    assert failed > loadgen.MAX_CONNECTING and len(done) + failed == count

@@ -141,3 +141,18 @@ def test_a_run_of_chosen_cases_replaces_only_those_cases() -> None:
     assert merged["settings"]["merged_runs"][0]["cases"] == ["throughput-1KiB"]
     text = "\n".join(markdown._merged_runs_note(merged["settings"]))
     assert "throughput-1KiB" in text and "later" in text and "5 repetitions" in text
+
+
+def test_a_run_of_chosen_targets_replaces_only_their_cases() -> None:
+    """`bench echo --cases c10k-10000 --targets thread` re-measures one cell; every other model's stays."""
+    from socketlab.bench.cli import merge_documents
+
+    base = report.results_document(sample_results(), {"cpu_model": "a"}, {"repetitions": 3})
+    again = report.results_document([result("throughput-1KiB", "epoll", 1, 7.0)], {"cpu_model": "c", "date": "later"},
+                                    {"repetitions": 5, "cases": ["throughput-1KiB"], "targets": ["epoll"]})
+    merged = merge_documents(base, [again])
+    changed = [(r["case"], r["target"]) for r in merged["results"] if r not in base["results"]]
+    assert changed == [("throughput-1KiB", "epoll")]
+    assert len(merged["results"]) == len(base["results"]) - len(
+        [r for r in base["results"] if (r["case"], r["target"]) == ("throughput-1KiB", "epoll")]) + 1
+    assert "for epoll" in "\n".join(markdown._merged_runs_note(merged["settings"]))
