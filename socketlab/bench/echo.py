@@ -23,9 +23,13 @@ from __future__ import annotations
 
 import math
 import subprocess
+import time
+from dataclasses import replace
 
 from .load import LoadError, LoadHosts
 from .model import BenchContext, CaseResult
+from .server_cpu import wait_until_cores_idle
+from .server_state import server_state
 
 SUITE = "echo"
 
@@ -154,8 +158,18 @@ def run(ctx: BenchContext) -> list[CaseResult]:
                     continue
                 case, mode, options = target_cases[case_index]
                 ctx.progress(f"echo {case} {target} (rep {repetition})")
-                results.extend(_run_case(pool, target, ips[target], case, mode, options, repetition))
+                wait_until_cores_idle(ctx.server_cpuset)  # the last case's teardown is not this one's latency
+                results.extend(_explained(ctx, target, time.time(),
+                                          _run_case(pool, target, ips[target], case, mode, options, repetition)))
     return results
+
+
+def _explained(ctx: BenchContext, target: str, started: float, results: list[CaseResult]) -> list[CaseResult]:
+    """Unexpected errors get the server's state (running? tasks? last log?) appended to their notes."""
+    if not any(r.metrics.get("errors") and not errors_expected(r) for r in results):
+        return results
+    state = server_state(ctx.service_container(TARGETS[target]), started)
+    return [replace(r, notes="; ".join(n for n in (r.notes, state) if n)) for r in results]
 
 
 def _run_case(pool: LoadHosts, target: str, ip: str, case: str, mode: str, options: dict,

@@ -4,12 +4,19 @@ Wall-clock figures on a shared 2-core machine swing with everyone else's load;
 the CPU a server spends per request or per transfer barely does, so the web
 and ftp suites report both. Every process of the container is counted (vsftpd's
 per-session children, nginx's worker).
+
+Also: waiting until the servers' cores are quiet before a case starts, so one
+case's teardown (ten thousand threads or two thousand processes exiting)
+is not measured as the next model's latency.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from pathlib import Path
+
+PROC_STAT = Path("/proc/stat")
 
 CPU_USAGE_SCRIPT = ("cat /sys/fs/cgroup/cpuacct/cpuacct.usage 2>/dev/null"
                     " || cat /sys/fs/cgroup/cpu,cpuacct/cpuacct.usage 2>/dev/null"
@@ -47,6 +54,54 @@ def wait_until_idle(container, *, interval: float = 0.5, limit: float = 10.0) ->
         time.sleep(interval)
         now = cpu_ns(container)
         if math.isnan(now) or now - before < IDLE_BELOW * interval * 1e9:
+            break
+        before = now
+    return time.monotonic() - started
+
+
+def cores_of(cpuset: str | None) -> set[int] | None:
+    """{0, 2, 3} for "0,2-3"; None (every core) for None."""
+    if not cpuset:
+        return None
+    cores: set[int] = set()
+    for part in cpuset.split(","):
+        low, _, high = part.partition("-")
+        cores.update(range(int(low), int(high or low) + 1))
+    return cores
+
+
+def busy_jiffies(cores: set[int] | None, stat: str | None = None) -> tuple[int, int]:
+    """(busy, total) clock ticks so far, summed over `cores` (None: all), from /proc/stat."""
+    busy = total = 0
+    for line in (stat if stat is not None else PROC_STAT.read_text()).splitlines():
+        name, *fields = line.split()
+        if not name.startswith("cpu") or name == "cpu":
+            continue
+        if cores is not None and int(name[3:]) not in cores:
+            continue
+        ticks = [int(f) for f in fields[:8]]  # user nice system idle iowait irq softirq steal
+        total += sum(ticks)
+        busy += sum(ticks) - ticks[3] - ticks[4]
+    return busy, total
+
+
+def wait_until_cores_idle(cpuset: str | None, *, interval: float = 0.25, limit: float = 30.0) -> float:
+    """Wait until the cores in `cpuset` (None: all) are less than IDLE_BELOW busy; returns the seconds waited.
+
+    Read from the engine host's /proc/stat (the Docker engine runs on this machine): no `docker exec`,
+    which would itself cost CPU, and no exec that a container at its pids limit would refuse.
+    """
+    cores = cores_of(cpuset)
+    started = time.monotonic()
+    try:
+        before = busy_jiffies(cores)
+    except OSError:
+        return 0.0
+    while time.monotonic() - started < limit:
+        time.sleep(interval)
+        now = busy_jiffies(cores)
+        elapsed_ticks = now[1] - before[1]
+        if elapsed_ticks > 0 and (now[0] - before[0]) / elapsed_ticks < IDLE_BELOW:
             break
         before = now
     return time.monotonic() - started

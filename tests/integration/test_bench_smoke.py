@@ -13,6 +13,8 @@ from __future__ import annotations
 import importlib
 import json
 import math
+import re
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -91,3 +93,17 @@ def check_echo_lessons(results: list[CaseResult]) -> None:
     if iterative is not None:  # one client at a time: exactly one of the ten is served
         assert iterative.metrics["connections"] == 1, iterative
         assert iterative.metrics["errors"] == 9, iterative
+
+
+def test_unexpected_errors_carry_the_server_state(bench_lab: Lab) -> None:
+    """A case that fails where it should not says what the server container looked like afterwards."""
+    from socketlab.bench import echo
+
+    ctx = BenchContext(bench_lab.settings, bench_lab.docker, quick=True, repetitions=1)
+    failed = CaseResult("echo", "c10k-100", "thread", 1, {"errors": 5.0, "requests_per_s": 0.0}, "5 never answered")
+    clean = CaseResult("echo", "c10k-100", "thread", 1, {"errors": 0.0, "requests_per_s": 9.0})
+    lesson = CaseResult("echo", "throughput-1KiB", "iterative", 1, {"errors": 9.0, "requests_per_s": 9.0})
+    [explained] = echo._explained(ctx, "thread", time.time() - 600, [failed])
+    assert re.fullmatch(r"5 never answered; server running, [1-9]\d* tasks.*", explained.notes), explained.notes
+    assert echo._explained(ctx, "thread", time.time(), [clean]) == [clean]
+    assert echo._explained(ctx, "iterative", time.time(), [lesson]) == [lesson]  # errors that are the lesson
