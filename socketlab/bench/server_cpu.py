@@ -85,7 +85,7 @@ def busy_jiffies(cores: set[int] | None, stat: str | None = None) -> tuple[int, 
     return busy, total
 
 
-def wait_until_cores_idle(cpuset: str | None, *, interval: float = 0.25, limit: float = 30.0) -> float:
+def wait_until_cores_idle(cpuset: str | None, *, interval: float = 0.25, limit: float = 20.0) -> float:
     """Wait until the cores in `cpuset` (None: all) are less than IDLE_BELOW busy; returns the seconds waited.
 
     Read from the engine host's /proc/stat (the Docker engine runs on this machine): no `docker exec`,
