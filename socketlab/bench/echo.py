@@ -168,7 +168,10 @@ def _explained(ctx: BenchContext, target: str, started: float, results: list[Cas
     """Unexpected errors get the server's state (running? tasks? last log?) appended to their notes."""
     if not any(r.metrics.get("errors") and not errors_expected(r) for r in results):
         return results
-    state = server_state(ctx.service_container(TARGETS[target]), started)
+    try:
+        state = server_state(ctx.service_container(TARGETS[target]), started)
+    except LookupError:  # only running containers are found: this one has exited
+        state = "server container no longer running"
     return [replace(r, notes="; ".join(n for n in (r.notes, state) if n)) for r in results]
 
 
