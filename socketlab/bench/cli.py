@@ -39,6 +39,11 @@ BENCHMARKS_MD = REPO_ROOT / "BENCHMARKS.md"
 KNOWN_SUITES = ("echo", "web", "ftp", "chat")
 
 
+def _names(text: str) -> tuple[str, ...]:
+    """`a,b,,c` -> ("a", "b", "c"): the comma lists of --cases and --targets."""
+    return tuple(name for name in text.split(",") if name)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     bench = sub.add_parser("bench", help="benchmark the models side by side (QPS, latency, C10K)",
                            description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -52,11 +57,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     bench.add_argument("--docs", action="store_true", help="also update docs/bench/ and BENCHMARKS.md")
     bench.add_argument("--keep-up", action="store_true", help="leave the benchmark stack running afterwards")
     bench.add_argument("--cases", default=(), metavar="NAME[,NAME]",
-                       type=lambda text: tuple(name for name in text.split(",") if name),
+                       type=_names,
                        help="echo suite only: run just these cases (e.g. throughput-1KiB), for more repetitions "
                             "of the cases that carry a target; `bench-report --add` merges them case by case")
     bench.add_argument("--targets", default=(), metavar="NAME[,NAME]",
-                       type=lambda text: tuple(name for name in text.split(",") if name),
+                       type=_names,
                        help="echo suite only: run just these models (e.g. thread,epoll); merged like --cases")
     bench.set_defaults(func=cmd_bench)
     report = sub.add_parser("bench-report", help="regenerate the plots and BENCHMARKS.md from a results file")

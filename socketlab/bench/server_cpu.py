@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 PROC_STAT = Path("/proc/stat")
@@ -48,12 +49,19 @@ def wait_until_idle(container, *, interval: float = 0.5, limit: float = 10.0) ->
     Work a server defers past its reply (an FTP upload frees the file it
     replaced after the 226) would otherwise be billed to the next case.
     """
+    return _wait_until_quiet(lambda: (cpu_ns(container), time.monotonic_ns()), interval, limit)
+
+
+def _wait_until_quiet(read: Callable[[], tuple[float, float]], interval: float, limit: float) -> float:
+    """Sample `read()` -> (busy, elapsed) counters until busy grew by less than IDLE_BELOW of elapsed
+    over one interval, or `limit` seconds passed; a counter that cannot be read (NaN) ends the wait."""
     started = time.monotonic()
-    before = cpu_ns(container)
-    while not math.isnan(before) and time.monotonic() - started < limit:
+    before = read()
+    while not math.isnan(before[0]) and time.monotonic() - started < limit:
         time.sleep(interval)
-        now = cpu_ns(container)
-        if math.isnan(now) or now - before < IDLE_BELOW * interval * 1e9:
+        now = read()
+        elapsed = now[1] - before[1]
+        if math.isnan(now[0]) or (elapsed > 0 and (now[0] - before[0]) / elapsed < IDLE_BELOW):
             break
         before = now
     return time.monotonic() - started
@@ -92,16 +100,11 @@ def wait_until_cores_idle(cpuset: str | None, *, interval: float = 0.25, limit: 
     which would itself cost CPU, and no exec that a container at its pids limit would refuse.
     """
     cores = cores_of(cpuset)
-    started = time.monotonic()
-    try:
-        before = busy_jiffies(cores)
-    except OSError:
-        return 0.0
-    while time.monotonic() - started < limit:
-        time.sleep(interval)
-        now = busy_jiffies(cores)
-        elapsed_ticks = now[1] - before[1]
-        if elapsed_ticks > 0 and (now[0] - before[0]) / elapsed_ticks < IDLE_BELOW:
-            break
-        before = now
-    return time.monotonic() - started
+
+    def read() -> tuple[float, float]:
+        try:
+            return busy_jiffies(cores)
+        except OSError:
+            return math.nan, math.nan
+
+    return _wait_until_quiet(read, interval, limit)

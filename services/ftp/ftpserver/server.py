@@ -120,7 +120,7 @@ class FtpServer:
 
     def _serve_session(self, sock: socket.socket, peer: tuple) -> None:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_OOBINLINE, 1)  # ABOR's urgent byte stays in the line
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        # (TCP_NODELAY is already set: accept_blocking gives it to every accepted connection.)
         local_ip = sock.getsockname()[0]
         channel = DataChannel(self.ports, local_ip, peer[0], self.config.data_timeout)
         session = FtpSession(self.config, self.jail, peer, self.advertised_ip(local_ip, peer[0]), channel)
