@@ -26,16 +26,16 @@ from pathlib import Path
 
 from rich.console import Console
 
-from .hosts import CLIENT_IMAGE
+from .lab import Lab
 from .pcap import closed_both_ways, connection_story, read_capture
 from .settings import LabSettings
-from .topology import service_container
 
 console = Console(stderr=True, soft_wrap=True)  # one summary line per fact, even in a log
 
 
 def capture_argv(container_id: str, *, interface: str = "any", count: int | None = None,
-                 duration: float | None = None, bpf: list[str] | None = None, project: str = "") -> list[str]:
+                 duration: float | None = None, bpf: list[str] | None = None, project: str = "",
+                 image: str = "socketlab/client:latest") -> list[str]:
     """The `docker run` line: tcpdump in the namespace of `container_id`, pcap on stdout."""
     tcpdump = ["tcpdump", "-n", "-U", "-i", interface, "-w", "-"]
     if count:
@@ -46,7 +46,7 @@ def capture_argv(container_id: str, *, interface: str = "any", count: int | None
         tcpdump = ["timeout", "-s", "INT", f"{duration:g}", *tcpdump]
     return ["docker", "run", "--rm", "--init", "--network", f"container:{container_id}",
             "--cap-add", "NET_RAW", "--cap-add", "NET_ADMIN",
-            "--label", f"socketlab.capture={project}", CLIENT_IMAGE, *tcpdump]
+            "--label", f"socketlab.capture={project}", image, *tcpdump]
 
 
 @dataclass
@@ -71,9 +71,9 @@ def start_capture(settings: LabSettings, service: str, output: Path | None, *, i
                   count: int | None = None, duration: float | None = None,
                   bpf: list[str] | None = None) -> RunningCapture:
     """Start tcpdump in `service`'s namespace, streaming pcap into `output` (None: our stdout)."""
-    container = service_container(settings, service)
+    container = Lab(settings).service_container(service)
     argv = capture_argv(container.id, interface=interface, count=count, duration=duration, bpf=bpf,
-                        project=settings.project)
+                        project=settings.project, image=settings.client_image)
     sink = open(output, "wb") if output is not None else sys.stdout.buffer  # closed below: the child has it
     try:
         # Own session: a terminal's Ctrl-C reaches us once, and we forward it once.

@@ -14,9 +14,9 @@ import docker
 from rich.console import Console
 
 from .hosts import start_client_host
+from .lab import Lab, container_ip
 from .reachability import Demo, Matrix, docker_prober, matrix_table, run_matrix
 from .settings import LabSettings
-from .topology import container_ip, service_container
 
 console = Console()
 
@@ -24,7 +24,7 @@ console = Console()
 def live_matrix(settings: LabSettings, client: docker.DockerClient | None = None, timeout: float = 2.0) -> Matrix:
     """Run the matrix on the running lab from throwaway client hosts (removed afterwards)."""
     client = client or docker.from_env()
-    demo_container = service_container(settings, "bind-demo", client)
+    demo_container = Lab(settings, client).service_container("bind-demo")
     demo = Demo(container_ip(settings, demo_container, "public"), container_ip(settings, demo_container, "private"))
     hosts = []
     try:

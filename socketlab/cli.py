@@ -11,11 +11,14 @@ import importlib
 import subprocess
 import sys
 
+import docker.errors
 from rich.console import Console
 
 from .compose import run_compose
-from .hosts import CLIENT_IMAGE, client_hostname
+from .errors import LabError, explain_docker_error
+from .hosts import client_hostname
 from .images import build_images
+from .lab import Lab
 from .settings import LabSettings
 from .topology import hosts_table, lab_hosts
 
@@ -48,9 +51,9 @@ def cmd_ps(settings: LabSettings, _args: argparse.Namespace) -> int:
     return 0
 
 
-def client_command(settings: LabSettings, network: str, ip: str | None, command: list[str]) -> list[str]:
+def client_command(settings: LabSettings, network: str, ip: str | None, command: list[str],
+                   host_number: int | None = None) -> list[str]:
     """A `docker run` line for a fresh client host on the lab network."""
-    host_number = int(ip.rsplit(".", 1)[1]) if ip else None
     argv = ["docker", "run", "--rm", "--init", "--network", settings.network(network),
             "--hostname", client_hostname(network, host_number),
             "--cap-add", "NET_ADMIN", "--cap-add", "NET_RAW",
@@ -62,7 +65,7 @@ def client_command(settings: LabSettings, network: str, ip: str | None, command:
         argv += ["-it"]
     else:
         argv += ["-i"]
-    return [*argv, CLIENT_IMAGE, *(command or ["bash"])]
+    return [*argv, settings.client_image, *(command or ["bash"])]
 
 
 def cmd_client(settings: LabSettings, args: argparse.Namespace) -> int:
@@ -71,7 +74,8 @@ def cmd_client(settings: LabSettings, args: argparse.Namespace) -> int:
         from .shell import shell_request
 
         network, ip, command = shell_request(network, ip, command[1:])
-    argv = client_command(settings, network, ip, command)
+    host_number = Lab(settings).check_host_address(network, ip)
+    argv = client_command(settings, network, ip, command, host_number)
     return subprocess.call(argv)
 
 
@@ -104,12 +108,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    settings = LabSettings.from_env()
+    """Run one command; every failure the user can fix ends as one line, never a traceback."""
     try:
-        return args.func(settings, args)
+        args = build_parser().parse_args(argv)
+        return args.func(LabSettings.from_env(), args)
+    except KeyboardInterrupt:
+        return 130
+    except LabError as exc:
+        console.print(f"[red]socketlab: {exc}", highlight=False, soft_wrap=True)
+        return exc.exit_code
+    except docker.errors.DockerException as exc:
+        console.print(f"[red]socketlab: {explain_docker_error(exc)}", highlight=False, soft_wrap=True)
+        return 1
     except subprocess.CalledProcessError as exc:
-        console.print(f"[red]command failed ({exc.returncode}): {' '.join(map(str, exc.cmd))}")
+        console.print(f"[red]socketlab: command failed ({exc.returncode}): {' '.join(map(str, exc.cmd))}",
+                      highlight=False, soft_wrap=True)
         return exc.returncode or 1
 
 

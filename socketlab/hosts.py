@@ -16,8 +16,6 @@ from docker.types import EndpointConfig
 
 from .settings import LabSettings
 
-CLIENT_IMAGE = "socketlab/client:latest"
-
 
 @dataclass
 class ExecResult:
@@ -87,7 +85,7 @@ def start_client_host(
     network: str = "public",
     host_number: int | None = None,
     *,
-    image: str = CLIENT_IMAGE,
+    image: str | None = None,
     labels: dict[str, str] | None = None,
     **run_kwargs,
 ) -> ClientHost:
@@ -96,7 +94,7 @@ def start_client_host(
     ip = settings.subnet_ip(network, host_number) if host_number is not None else None
     run_kwargs.setdefault("hostname", client_hostname(network, host_number))
     container = client.containers.run(
-        image,
+        image or settings.client_image,
         ["sleep", "infinity"],
         detach=True,
         init=True,

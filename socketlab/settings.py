@@ -20,6 +20,7 @@ class LabSettings:
     net_prefix: str = "10.77"
     port_prefix: str = "18"
     publish_ip: str = "127.0.0.1"
+    image_tag: str = "latest"
 
     @classmethod
     def from_env(cls) -> LabSettings:
@@ -29,6 +30,7 @@ class LabSettings:
             net_prefix=env.get("SOCKETLAB_NET_PREFIX", cls.net_prefix),
             port_prefix=env.get("SOCKETLAB_PORT_PREFIX", cls.port_prefix),
             publish_ip=env.get("SOCKETLAB_PUBLISH_IP", cls.publish_ip),
+            image_tag=env.get("SOCKETLAB_IMAGE_TAG", cls.image_tag),
         )
 
     def compose_env(self) -> dict[str, str]:
@@ -39,7 +41,20 @@ class LabSettings:
             "SOCKETLAB_NET_PREFIX": self.net_prefix,
             "SOCKETLAB_PORT_PREFIX": self.port_prefix,
             "SOCKETLAB_PUBLISH_IP": self.publish_ip,
+            "SOCKETLAB_IMAGE_TAG": self.image_tag,
         }
+
+    def image(self, name: str) -> str:
+        """A lab image by short name: ``client`` -> ``socketlab/client:latest``.
+
+        The tag lets two checkouts build and test side by side without
+        overwriting each other's images.
+        """
+        return f"socketlab/{name}:{self.image_tag}"
+
+    @property
+    def client_image(self) -> str:
+        return self.image("client")
 
     def network(self, name: str) -> str:
         """Docker's name for one of the compose file's networks."""

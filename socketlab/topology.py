@@ -79,22 +79,6 @@ def hosts_table(rows: list[HostRow], title: str) -> Table:
     return table
 
 
-def service_container(settings: LabSettings, service: str, client: docker.DockerClient | None = None):
-    """The running container of compose service `service` in this lab; LookupError if none."""
-    client = client or docker.from_env()
-    found = client.containers.list(filters={"label": [f"com.docker.compose.project={settings.project}",
-                                                      f"com.docker.compose.service={service}"]})
-    if not found:
-        raise LookupError(f"service {service!r} is not running in project {settings.project!r} (socketlab up)")
-    return found[0]
-
-
-def container_ip(settings: LabSettings, container, network: str) -> str:
-    """A container's IPv4 address on one of the lab's networks ("" if not attached)."""
-    nets = container.attrs["NetworkSettings"]["Networks"]
-    return (nets.get(settings.network(network)) or {}).get("IPAddress", "")
-
-
 def _port_key(spec: str) -> tuple[int, str]:
     number, _, proto = spec.partition("/")
     return (int(number) if number.isdigit() else 0, proto)

@@ -57,14 +57,6 @@ def plan(quick: bool) -> Plan:
     return Plan(clients=8, out_rates=out_rates, duration=3.0)
 
 
-def service_ip(ctx: BenchContext, service: str) -> str:
-    found = ctx.docker.containers.list(filters={"label": [
-        f"com.docker.compose.project={ctx.settings.project}", f"com.docker.compose.service={service}"]})
-    if not found:
-        raise LookupError(f"service {service!r} is not running in project {ctx.settings.project!r}")
-    return found[0].attrs["NetworkSettings"]["Networks"][ctx.settings.network("public")]["IPAddress"]
-
-
 def case_name(p: Plan, out_rate: int) -> str:
     return f"{p.clients}-clients-{out_rate}-out-per-s"
 
@@ -73,7 +65,7 @@ def run(ctx: BenchContext) -> list[CaseResult]:
     p = plan(ctx.quick)
     repetitions = 1 if ctx.quick else max(1, ctx.repetitions)
     getattr(ctx, "expect", lambda _steps: None)(repetitions * len(p.out_rates) * 2)  # newer BenchContext
-    targets = {CHAT_SERVICE: service_ip(ctx, CHAT_SERVICE), ECHO_SERVICE: service_ip(ctx, ECHO_SERVICE)}
+    targets = {CHAT_SERVICE: ctx.service_ip(CHAT_SERVICE), ECHO_SERVICE: ctx.service_ip(ECHO_SERVICE)}
     host = ctx.client_host("public", LOAD_HOST_NUMBER)
     results: list[CaseResult] = []
     for repetition in range(repetitions):

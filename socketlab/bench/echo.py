@@ -26,6 +26,10 @@ import subprocess
 import time
 from dataclasses import replace
 
+from socketlab_common.registry import BASELINES as BASELINE_MODELS
+from socketlab_common.registry import MODELS
+
+from ..errors import LabError
 from .load import LoadError, LoadHosts
 from .model import BenchContext, CaseResult
 from .server_cpu import wait_until_cores_idle
@@ -33,25 +37,14 @@ from .server_state import server_state
 
 SUITE = "echo"
 
-TARGETS: dict[str, str] = {
-    "iterative": "echo-iterative",
-    "fork": "echo-fork",
-    "thread": "echo-thread",
-    "select": "echo-select",
-    "poll": "echo-poll",
-    "epoll": "echo-epoll",
-    "epoll-et": "echo-epoll-et",
-    "asyncio": "echo-asyncio",
-    "uvloop": "echo-uvloop",
-    "c-epoll": "echo-c",
-}
+TARGETS: dict[str, str] = {model.name: model.service for model in MODELS + BASELINE_MODELS}
 """Model (as reported) -> compose service. uvloop and c-epoll are peer baselines (profile bench)."""
 
 SERVICES = list(TARGETS.values())
 """What `socketlab bench echo` brings up (the CLI starts only the services its suites name)."""
 
-BASELINES = ("uvloop", "c-epoll")
-ONE_AT_A_TIME = ("iterative",)
+BASELINES = tuple(model.name for model in BASELINE_MODELS)
+ONE_AT_A_TIME = tuple(model.name for model in MODELS if not model.concurrent)
 """Models that serve a single client at a time: every other connection waits (errors are the result)."""
 
 KIB = 1024
@@ -171,7 +164,7 @@ def _explained(ctx: BenchContext, target: str, started: float, results: list[Cas
         return results
     try:
         state = server_state(ctx.service_container(TARGETS[target]), started)
-    except LookupError:  # only running containers are found: this one has exited
+    except LabError:  # only running containers are found: this one has exited
         state = "server container no longer running"
     return [replace(r, notes="; ".join(n for n in (r.notes, state) if n)) for r in results]
 

@@ -6,10 +6,11 @@ import math
 import os
 from pathlib import Path
 
+from socketlab_common.registry import ALL_NAMES
+
 from .report import c10k_verdict, find, median, worst
 
-ECHO_MODEL_ORDER = ("iterative", "fork", "thread", "select", "poll", "epoll", "epoll-et", "asyncio", "uvloop",
-                    "c-epoll")
+ECHO_MODEL_ORDER = ALL_NAMES
 
 
 def _num(value: float, digits: int = 0) -> str:

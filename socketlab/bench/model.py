@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import docker
-
-from ..hosts import ClientHost, start_client_host
-from ..settings import LabSettings
+from ..hosts import ClientHost
+from ..lab import Lab
 
 
 @dataclass(frozen=True)
@@ -28,9 +26,9 @@ class CaseResult:
 
 
 @dataclass
-class BenchContext:
-    settings: LabSettings
-    docker: docker.DockerClient
+class BenchContext(Lab):
+    """The lab under test plus how this run measures it."""
+
     quick: bool = False             # tiny sizes and durations, for the CI smoke run
     repetitions: int = 3
     load_cpuset: str | None = None  # cores for load generators (None: no pinning)
@@ -40,26 +38,6 @@ class BenchContext:
     expect: Callable[[int], None] = lambda _steps: None  # a suite announces how many progress() calls follow
     cases: tuple[str, ...] = ()     # run only these cases (echo suite); empty: all of them
     targets: tuple[str, ...] = ()   # run only these targets (echo suite); empty: all of them
-    _hosts: list[ClientHost] = field(default_factory=list)
-
-    def service_container(self, service: str):
-        """The docker SDK container of a compose service of this stack."""
-        found = self.docker.containers.list(filters={"label": [
-            f"com.docker.compose.project={self.settings.project}", f"com.docker.compose.service={service}"]})
-        if not found:
-            raise LookupError(f"service {service!r} is not running in project {self.settings.project!r}")
-        return found[0]
-
-    def service_ip(self, service: str, network: str = "public") -> str:
-        attrs = self.service_container(service).attrs
-        return attrs["NetworkSettings"]["Networks"][self.settings.network(network)]["IPAddress"]
-
-    def has_service(self, service: str) -> bool:
-        try:
-            self.service_container(service)
-        except LookupError:
-            return False
-        return True
 
     def servers_under_test(self, suite: str, targets: dict[str, str]) -> dict[str, str]:
         """Target name -> IP for the targets (name -> compose service) that run, pinned to `server_cpuset`.
@@ -75,17 +53,12 @@ class BenchContext:
                 self.service_container(service).update(cpuset_cpus=self.server_cpuset)
         return {name: self.service_ip(service) for name, service in running.items()}
 
-    def client_host(self, network: str = "public", host_number: int | None = None, **run_kwargs) -> ClientHost:
+    def client_host(self, network: str = "public", host_number: int | None = None,
+                    labels: dict[str, str] | None = None, **run_kwargs) -> ClientHost:
         """Start a load-generating client host (pinned to `load_cpuset` if set)."""
         if self.load_cpuset and "cpuset_cpus" not in run_kwargs:
             run_kwargs["cpuset_cpus"] = self.load_cpuset
         if self.cpu_shares and "cpu_shares" not in run_kwargs:
             run_kwargs["cpu_shares"] = self.cpu_shares
-        host = start_client_host(self.docker, self.settings, network, host_number,
-                                 labels={"socketlab.system": "benchmark load host"}, **run_kwargs)
-        self._hosts.append(host)
-        return host
-
-    def stop_hosts(self) -> None:
-        while self._hosts:
-            self._hosts.pop().stop()
+        return super().client_host(network, host_number,
+                                   labels=labels or {"socketlab.system": "benchmark load host"}, **run_kwargs)

@@ -17,6 +17,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from rich.table import Table
+from socketlab_common.registry import CONCURRENT_MODEL_NAMES
 
 from . import chat, ftp, web
 from .model import CaseResult
@@ -77,7 +78,7 @@ def c10k_verdict(row: dict) -> str:
     return "holds"
 
 
-CONCURRENT_MODELS = ("fork", "thread", "select", "poll", "epoll", "epoll-et")
+CONCURRENT_MODELS = tuple(name for name in CONCURRENT_MODEL_NAMES if name != "asyncio")  # asyncio: the reference
 
 
 def echo_targets(rows: list[dict]) -> list[dict]:

@@ -41,6 +41,7 @@ def bench_settings() -> LabSettings:
         net_prefix=env.get("SOCKETLAB_BENCH_NET_PREFIX", "10.79"),
         port_prefix=env.get("SOCKETLAB_BENCH_PORT_PREFIX", "29"),
         publish_ip="127.0.0.1",
+        image_tag=os.environ.get("SOCKETLAB_IMAGE_TAG", "latest"),
     )
 
 

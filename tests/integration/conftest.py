@@ -17,13 +17,14 @@ from socketlab.hosts import ClientHost
 from socketlab.images import build_images
 from socketlab.settings import REPO_ROOT, LabSettings
 
-from .lab import Lab
+from .lab import ComposeLab
 
 TEST_SETTINGS = LabSettings(
     project=os.environ.get("SOCKETLAB_TEST_PROJECT", "socketlab-test"),
     net_prefix=os.environ.get("SOCKETLAB_TEST_NET_PREFIX", "10.78"),
     port_prefix=os.environ.get("SOCKETLAB_TEST_PORT_PREFIX", "28"),
     publish_ip="127.0.0.1",
+    image_tag=os.environ.get("SOCKETLAB_IMAGE_TAG", "latest"),
 )
 
 
@@ -46,7 +47,7 @@ def docker_client() -> docker.DockerClient:
 
 
 @pytest.fixture(scope="session")
-def lab(docker_client: docker.DockerClient) -> Iterator[Lab]:
+def lab(docker_client: docker.DockerClient) -> Iterator[ComposeLab]:
     os.environ.update({k: v for k, v in TEST_SETTINGS.compose_env().items()
                        if k.startswith(("COMPOSE_", "SOCKETLAB_"))})
     os.environ["TESTCONTAINERS_RYUK_DISABLED"] = "true"
@@ -57,7 +58,7 @@ def lab(docker_client: docker.DockerClient) -> Iterator[Lab]:
                             services=only)
     compose.stop()  # a stack left over from an interrupted run would hold the subnets
     compose.start()
-    the_lab = Lab(TEST_SETTINGS, compose, docker_client)
+    the_lab = ComposeLab(TEST_SETTINGS, docker_client, compose=compose)
     try:
         yield the_lab
     finally:
@@ -66,12 +67,12 @@ def lab(docker_client: docker.DockerClient) -> Iterator[Lab]:
 
 
 @pytest.fixture(scope="session")
-def alice_host(lab: Lab) -> ClientHost:
+def alice_host(lab: ComposeLab) -> ClientHost:
     """A long-lived client host at .50 on the public network."""
-    return lab.client_host(50)
+    return lab.client_host(host_number=50)
 
 
 @pytest.fixture(scope="session")
-def bob_host(lab: Lab) -> ClientHost:
+def bob_host(lab: ComposeLab) -> ClientHost:
     """A second client host at .51 on the public network."""
-    return lab.client_host(51)
+    return lab.client_host(host_number=51)

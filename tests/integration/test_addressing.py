@@ -27,45 +27,45 @@ from socketlab.hosts import ClientHost
 from socketlab.pcap import closed_both_ways, read_capture
 from socketlab.reachability import Demo, docker_prober, run_matrix
 
-from .lab import Lab
+from .lab import ComposeLab
 
 CLI = [sys.executable, "-m", "socketlab.cli"]
 
 
 @pytest.fixture(scope="module")
-def demo(lab: Lab) -> Demo:
+def demo(lab: ComposeLab) -> Demo:
     return Demo(lab.service_ip("bind-demo", "public"), lab.service_ip("bind-demo", "private"))
 
 
 # Host numbers of this module (other modules use .50/.51 and .70-.74): public .90, private .90 and .91.
 @pytest.fixture(scope="module")
-def private_host(lab: Lab) -> Iterator[ClientHost]:
-    host = lab.client_host(90, "private")
+def private_host(lab: ComposeLab) -> Iterator[ClientHost]:
+    host = lab.client_host("private", 90)
     yield host
     host.stop()
 
 
 @pytest.fixture(scope="module")
-def private_host_2(lab: Lab) -> Iterator[ClientHost]:
-    host = lab.client_host(91, "private")
+def private_host_2(lab: ComposeLab) -> Iterator[ClientHost]:
+    host = lab.client_host("private", 91)
     yield host
     host.stop()
 
 
 @pytest.fixture(scope="module")
-def carol_host(lab: Lab) -> Iterator[ClientHost]:
+def carol_host(lab: ComposeLab) -> Iterator[ClientHost]:
     """A third public host: the broadcast sender."""
-    host = lab.client_host(90)
+    host = lab.client_host(host_number=90)
     yield host
     host.stop()
 
 
-def test_demo_addresses_come_from_the_compose_file(lab: Lab, demo: Demo) -> None:
+def test_demo_addresses_come_from_the_compose_file(lab: ComposeLab, demo: Demo) -> None:
     prefix = lab.settings.net_prefix
     assert (demo.public_ip, demo.private_ip) == (f"{prefix}.1.30", f"{prefix}.2.30")
 
 
-def test_reachability_matrix_is_exactly_as_declared(lab: Lab, demo: Demo, alice_host: ClientHost,
+def test_reachability_matrix_is_exactly_as_declared(lab: ComposeLab, demo: Demo, alice_host: ClientHost,
                                                    private_host: ClientHost) -> None:
     inside = lab.service_container("bind-demo").id
     probers = {"inside the container": docker_prober(inside), "public client": docker_prober(alice_host.id),
@@ -92,7 +92,7 @@ def test_nc_agrees_from_each_network(demo: Demo, alice_host: ClientHost, private
     assert udp.stdout.startswith(f"bind=0.0.0.0:9003/udp local={demo.public_ip}:9003 you={alice_host.ip}:")
 
 
-def test_every_host_sees_its_own_addresses(lab: Lab, demo: Demo, alice_host: ClientHost,
+def test_every_host_sees_its_own_addresses(lab: ComposeLab, demo: Demo, alice_host: ClientHost,
                                            private_host: ClientHost) -> None:
     prefix = lab.settings.net_prefix
     public = alice_host.run("ip", "-4", "-o", "addr").stdout
@@ -152,7 +152,7 @@ def listeners() -> Iterator[list[Listener]]:
 
 
 @pytest.mark.parametrize("network", ["public", "private"])
-def test_broadcast_reaches_exactly_the_hosts_of_its_subnet(network: str, lab: Lab, listeners: list[Listener],
+def test_broadcast_reaches_exactly_the_hosts_of_its_subnet(network: str, lab: ComposeLab, listeners: list[Listener],
                                                           alice_host: ClientHost, bob_host: ClientHost,
                                                           carol_host: ClientHost, private_host: ClientHost,
                                                           private_host_2: ClientHost) -> None:
@@ -188,7 +188,7 @@ def test_broadcast_needs_so_broadcast(carol_host: ClientHost) -> None:
     assert refused.exit_code == 1 and "Permission denied" in refused.stderr
 
 
-def test_capture_records_the_handshake_and_the_four_way_close(lab: Lab, tmp_path: Path,
+def test_capture_records_the_handshake_and_the_four_way_close(lab: ComposeLab, tmp_path: Path,
                                                               alice_host: ClientHost) -> None:
     """`socketlab capture` on echo-epoll while a client host talks to it (notes 1.3.1)."""
     pcap = tmp_path / "echo.pcap"
@@ -237,7 +237,7 @@ def _tcp_so_far(pcap: Path) -> list:
         return []
 
 
-def test_check_command_prints_the_matrix_and_succeeds(lab: Lab) -> None:
+def test_check_command_prints_the_matrix_and_succeeds(lab: ComposeLab) -> None:
     result = subprocess.run([*CLI, "check"], capture_output=True, text=True, timeout=120,
                             env={**lab.settings.compose_env(), "COLUMNS": "160"})
     assert result.returncode == 0, result.stdout + result.stderr
@@ -245,7 +245,7 @@ def test_check_command_prints_the_matrix_and_succeeds(lab: Lab) -> None:
     assert "every cell as declared" in result.stdout
 
 
-def test_topology_and_ps_show_both_addresses_of_bind_demo(lab: Lab, demo: Demo) -> None:
+def test_topology_and_ps_show_both_addresses_of_bind_demo(lab: ComposeLab, demo: Demo) -> None:
     env = {**lab.settings.compose_env(), "COLUMNS": "250"}
     tree = subprocess.run([*CLI, "topology"], capture_output=True, text=True, timeout=60, env=env).stdout
     assert f"{lab.settings.net_prefix}.2.0/24" in tree and "internal" in tree
@@ -256,7 +256,7 @@ def test_topology_and_ps_show_both_addresses_of_bind_demo(lab: Lab, demo: Demo) 
     assert demo.public_ip in ps and demo.private_ip in ps and "9002 tcp+udp" in ps
 
 
-def test_client_shell_on_the_private_network(lab: Lab, demo: Demo) -> None:
+def test_client_shell_on_the_private_network(lab: ComposeLab, demo: Demo) -> None:
     script = "ip -4 -o addr show eth0\nnc -w 3 bind-demo 9003 </dev/null\necho done\n"
     result = subprocess.run([*CLI, "client", "shell", "--network", "private"], input=script, capture_output=True,
                             text=True, timeout=120, env=lab.settings.compose_env())

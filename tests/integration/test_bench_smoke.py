@@ -22,10 +22,10 @@ import pytest
 from socketlab.bench import SUITES, BenchContext, CaseResult
 from socketlab.compose import run_compose
 
-from .lab import Lab
+from .lab import ComposeLab
 
 
-def bench_profile_services(lab: Lab) -> list[str]:
+def bench_profile_services(lab: ComposeLab) -> list[str]:
     """Services only the benchmark starts (compose profile `bench`): peer baselines and references."""
     config = json.loads(run_compose(lab.settings, "--profile", "*", "config", "--format", "json",
                                     capture=True).stdout)
@@ -33,7 +33,7 @@ def bench_profile_services(lab: Lab) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def bench_lab(lab: Lab) -> Iterator[Lab]:
+def bench_lab(lab: ComposeLab) -> Iterator[ComposeLab]:
     """The test stack plus the `bench` profile's services (CI's `up` does not start profiles)."""
     services = bench_profile_services(lab)
     if services:
@@ -62,7 +62,7 @@ def well_formed(result: CaseResult, suite: str) -> None:
 
 
 @pytest.mark.parametrize("suite", sorted(SUITES))
-def test_every_case_of_the_suite_runs_with_sane_results(suite: str, bench_lab: Lab) -> None:
+def test_every_case_of_the_suite_runs_with_sane_results(suite: str, bench_lab: ComposeLab) -> None:
     module = importlib.import_module(f"socketlab.bench.{SUITES[suite]}")
     ctx = BenchContext(bench_lab.settings, bench_lab.docker, quick=True, repetitions=1)
     try:
@@ -95,7 +95,7 @@ def check_echo_lessons(results: list[CaseResult]) -> None:
         assert iterative.metrics["errors"] == 9, iterative
 
 
-def test_unexpected_errors_carry_the_server_state(bench_lab: Lab) -> None:
+def test_unexpected_errors_carry_the_server_state(bench_lab: ComposeLab) -> None:
     """A case that fails where it should not says what the server container looked like afterwards."""
     from socketlab.bench import echo
 

@@ -22,7 +22,7 @@ import pytest
 
 from socketlab.hosts import ClientHost
 
-from .lab import Lab
+from .lab import ComposeLab
 
 # The lab fixture starts the stack once per session, after collection: a short liveness
 # timeout (the default is 30 s) lets the vanished-client test finish in seconds.
@@ -85,13 +85,13 @@ class Member:
             self.proc.wait()
 
 
-def admin(lab: Lab, *argv: str) -> str:
+def admin(lab: ComposeLab, *argv: str) -> str:
     result = lab.service_container("chat").exec_run(["chat-admin", *argv])
     assert result.exit_code == 0, result.output
     return result.output.decode()
 
 
-def who(lab: Lab) -> list[str]:
+def who(lab: ComposeLab) -> list[str]:
     return [line.split()[0] for line in admin(lab, "--who").splitlines() if line.strip()]
 
 
@@ -110,13 +110,13 @@ def datagram(host: ClientHost, payload: bytes, port: int = 8000, wait: float = 2
 
 
 @pytest.fixture(scope="module")
-def hosts(lab: Lab) -> dict[str, ClientHost]:
-    return {"alice": lab.client_host(70), "bob": lab.client_host(71), "小明": lab.client_host(72),
-            "other": lab.client_host(73)}
+def hosts(lab: ComposeLab) -> dict[str, ClientHost]:
+    names = {"alice": 70, "bob": 71, "小明": 72, "other": 73}
+    return {name: lab.client_host(host_number=number) for name, number in names.items()}
 
 
 @pytest.fixture(scope="module")
-def room(lab: Lab, hosts: dict[str, ClientHost]) -> Iterator[dict[str, Member]]:
+def room(lab: ComposeLab, hosts: dict[str, ClientHost]) -> Iterator[dict[str, Member]]:
     members: dict[str, Member] = {}
     try:
         for name in ("alice", "bob", "小明"):  # one by one, so the join notices have an order
@@ -170,7 +170,7 @@ def test_duplicate_name_is_refused(room: dict[str, Member], hosts: dict[str, Cli
     assert datagram(hosts["other"], b"L bob") == "Fail name taken: bob 该用户已存在"
 
 
-def test_spoofed_chat_reaches_no_one(lab: Lab, room: dict[str, Member], hosts: dict[str, ClientHost]) -> None:
+def test_spoofed_chat_reaches_no_one(lab: ComposeLab, room: dict[str, Member], hosts: dict[str, ClientHost]) -> None:
     forged = f"I am alice, send me your password {uuid.uuid4().hex[:6]}"
     assert datagram(hosts["other"], f"C alice {forged}".encode()) == "ERR not logged in: send L name first"
     # A member's own host, another port: another address, so not alice either.
@@ -193,14 +193,14 @@ def test_bad_datagrams_get_errors_and_the_room_keeps_serving(room: dict[str, Mem
     everyone_got_sentinel(room)
 
 
-def test_admin_announcement_reaches_all_members(lab: Lab, room: dict[str, Member]) -> None:
+def test_admin_announcement_reaches_all_members(lab: ComposeLab, room: dict[str, Member]) -> None:
     text = f"今晚八点维护 {uuid.uuid4().hex[:6]}"
     assert "announced to 3 members" in admin(lab, text)
     for member in room.values():
         member.wait_for(f"管理员消息: {text}")
 
 
-def test_admin_channel_is_not_reachable_from_the_lab_network(lab: Lab, room: dict[str, Member],
+def test_admin_channel_is_not_reachable_from_the_lab_network(lab: ComposeLab, room: dict[str, Member],
                                                              hosts: dict[str, ClientHost]) -> None:
     """The admin socket is bound to 127.0.0.1 in the chat container: a lab host gets no answer."""
     text = f"fake announcement {uuid.uuid4().hex[:6]}"
@@ -209,8 +209,8 @@ def test_admin_channel_is_not_reachable_from_the_lab_network(lab: Lab, room: dic
     assert not any(m.saw(f"管理员消息: {text}") for m in room.values())
 
 
-def test_killed_client_leaves_after_the_timeout(lab: Lab, room: dict[str, Member]) -> None:
-    dave_host = lab.client_host(74)
+def test_killed_client_leaves_after_the_timeout(lab: ComposeLab, room: dict[str, Member]) -> None:
+    dave_host = lab.client_host(host_number=74)
     dave = Member(dave_host, "dave")
     try:
         for member in room.values():
@@ -242,7 +242,7 @@ def test_quit_tells_the_others_and_frees_the_name(room: dict[str, Member], hosts
             eve.kill()
 
 
-def test_socketlab_client_runs_the_chat_client_on_a_fresh_host(lab: Lab, room: dict[str, Member]) -> None:
+def test_socketlab_client_runs_the_chat_client_on_a_fresh_host(lab: ComposeLab, room: dict[str, Member]) -> None:
     """`socketlab client chat ...`: the CLI's own way in, a new client host with an assigned address."""
     text = f"hi from carol {uuid.uuid4().hex[:6]}"
     proc = subprocess.run(
@@ -255,14 +255,14 @@ def test_socketlab_client_runs_the_chat_client_on_a_fresh_host(lab: Lab, room: d
         member.wait_for("carol 退出了聊天室")
 
 
-def test_published_port_answers_from_the_host(lab: Lab) -> None:
+def test_published_port_answers_from_the_host(lab: ComposeLab) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.settimeout(5)
         sock.sendto(b"H", ("127.0.0.1", lab.settings.host_port(0)))
         assert sock.recvfrom(100)[0] == b"PONG"
 
 
-def test_members_stayed_in_the_room_throughout(lab: Lab, room: dict[str, Member]) -> None:
+def test_members_stayed_in_the_room_throughout(lab: ComposeLab, room: dict[str, Member]) -> None:
     for member in room.values():
         assert member.proc.poll() is None, f"{member.name} exited early: {member.errors}"
     assert sorted(who(lab)) == sorted(room)

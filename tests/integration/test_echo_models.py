@@ -11,7 +11,7 @@ from socketlab_clients.echo_check import echo_roundtrip
 
 from socketlab.hosts import ClientHost
 
-from .lab import Lab
+from .lab import ComposeLab
 
 TCP_ECHO_SERVICES = {
     "echo-iterative": 810, "echo-fork": 811, "echo-thread": 812, "echo-select": 813,
@@ -32,7 +32,7 @@ def test_two_hosts_echo_one_mebibyte_at_once(service: str, alice_host: ClientHos
 
 
 @pytest.mark.parametrize("service", TCP_ECHO_SERVICES)
-def test_server_sees_each_client_host_by_its_own_address(service: str, lab: Lab, alice_host: ClientHost,
+def test_server_sees_each_client_host_by_its_own_address(service: str, lab: ComposeLab, alice_host: ClientHost,
                                                          bob_host: ClientHost) -> None:
     """Plain `nc` from each host to the service's static IP; the server logs each peer's address."""
     for host in (alice_host, bob_host):
@@ -68,7 +68,7 @@ def test_client_host_has_its_own_address_and_the_usual_tools(alice_host: ClientH
 
 
 @pytest.mark.parametrize("service", ["echo-epoll", "echo-udp"])
-def test_published_ports_reach_the_services_from_the_host(service: str, lab: Lab) -> None:
+def test_published_ports_reach_the_services_from_the_host(service: str, lab: ComposeLab) -> None:
     port = lab.settings.host_port(815 if service == "echo-epoll" else 818)
     if service == "echo-udp":
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
@@ -79,7 +79,7 @@ def test_published_ports_reach_the_services_from_the_host(service: str, lab: Lab
         assert echo_roundtrip("127.0.0.1", port, b"from the host" * 1000) == b"from the host" * 1000
 
 
-def test_services_run_unprivileged_and_read_only(lab: Lab) -> None:
+def test_services_run_unprivileged_and_read_only(lab: ComposeLab) -> None:
     for service in [*TCP_ECHO_SERVICES, "echo-udp"]:
         container = lab.service_container(service)
         config = container.attrs["HostConfig"]

@@ -16,7 +16,7 @@ import pytest
 
 from socketlab.hosts import ClientHost, ExecResult
 
-from .lab import Lab
+from .lab import ComposeLab
 
 USER, PASSWORD = "student", "socketlab"
 MIB = 1 << 20
@@ -38,11 +38,11 @@ def wait_until(condition: Callable[[], bool], timeout: float = 30, what: str = "
 
 
 @pytest.fixture(scope="module")
-def ftp_ip(lab: Lab) -> str:
+def ftp_ip(lab: ComposeLab) -> str:
     return lab.service_ip("ftp")
 
 
-def library(lab: Lab, *argv: str) -> str:
+def library(lab: ComposeLab, *argv: str) -> str:
     """Run a command inside the ftp container (to look at the library directly)."""
     code, output = lab.service_container("ftp").exec_run(list(argv))
     assert code == 0, output
@@ -107,7 +107,7 @@ def test_active_mode_from_a_client_container(tool: str, ftp_ip: str, bob_host: C
     round_trip(bob_host, ftp_ip, tool, MIB + 3, passive=False)
 
 
-def test_two_hundred_mebibytes_round_trip_once(ftp_ip: str, alice_host: ClientHost, lab: Lab) -> None:
+def test_two_hundred_mebibytes_round_trip_once(ftp_ip: str, alice_host: ClientHost, lab: ComposeLab) -> None:
     round_trip(alice_host, ftp_ip, "ftplib", 200 * MIB)
     logs = lab.service_container("ftp").logs().decode()
     assert f"transfer RETR /ftplib-pasv-{alice_host.ip.replace('.', '_')}-{200 * MIB}.bin ok bytes={200 * MIB}" in logs
@@ -130,7 +130,7 @@ fi
 
 
 def test_twenty_clients_from_two_hosts_at_once(ftp_ip: str, alice_host: ClientHost, bob_host: ClientHost,
-                                               lab: Lab) -> None:
+                                               lab: ComposeLab) -> None:
     def host_jobs(host: ClientHost, tag: str) -> str:
         jobs = " ".join(f"( {CONCURRENT_JOB.format(i=i, ip=ftp_ip, tag=tag)} ) &" for i in range(10))
         return ok(host.sh(f"{jobs} wait", timeout=300))
@@ -157,7 +157,7 @@ print("disconnected")
 
 
 def test_upload_cut_off_halfway_leaves_no_file_and_the_server_keeps_serving(ftp_ip: str, alice_host: ClientHost,
-                                                                            lab: Lab) -> None:
+                                                                            lab: ComposeLab) -> None:
     assert "disconnected" in ok(alice_host.run("python3", "-c", DISCONNECT_MIDWAY.format(ip=ftp_ip)))
     wait_until(lambda: "transfer STOR /killed.bin" in lab.service_container("ftp").logs().decode(),
                what="the server to end the upload")
@@ -169,7 +169,7 @@ def test_upload_cut_off_halfway_leaves_no_file_and_the_server_keeps_serving(ftp_
 
 
 def test_killed_curl_upload_leaves_no_temp_file_and_the_server_serves(ftp_ip: str, bob_host: ClientHost,
-                                                                    lab: Lab) -> None:
+                                                                    lab: ComposeLab) -> None:
     """kill -9 of a slow `curl -T` mid-upload."""
     make_file(bob_host, "/tmp/killme.bin", 50 * MIB)
     curl = bob_host.popen("sh", "-c", "curl -sS --limit-rate 2M -T /tmp/killme.bin "
@@ -207,7 +207,7 @@ for cmd in ["RETR ../../etc/passwd", "CWD /../..", "RETR /etc/passwd", "CWD /etc
 """
 
 
-def test_traversal_attempts_get_550(ftp_ip: str, alice_host: ClientHost, lab: Lab) -> None:
+def test_traversal_attempts_get_550(ftp_ip: str, alice_host: ClientHost, lab: ComposeLab) -> None:
     library(lab, "ln", "-sfn", "/etc", f"{LIBRARY}/etc-link")
     try:
         output = ok(alice_host.run("python3", "-c", TRAVERSAL.format(ip=ftp_ip)))
@@ -245,7 +245,7 @@ def test_the_notes_interactive_client(ftp_ip: str, alice_host: ClientHost) -> No
     assert "3.1.2" in ok(alice_host.sh("cat /tmp/notes.txt"))
 
 
-def test_host_clients_use_the_published_ports(lab: Lab) -> None:
+def test_host_clients_use_the_published_ports(lab: ComposeLab) -> None:
     """From the host, through docker's published ports: PASV must advertise a host-reachable address."""
     with ftplib.FTP() as client:
         client.connect(lab.settings.publish_ip, lab.settings.host_port(21), timeout=10)
@@ -276,7 +276,7 @@ def test_bounce_port_to_a_third_party_is_refused(ftp_ip: str, alice_host: Client
     assert ok(alice_host.run("python3", "-c", script)).startswith("501")
 
 
-def test_log_has_a_line_per_command_and_per_transfer_and_never_the_password(lab: Lab, alice_host: ClientHost,
+def test_log_has_a_line_per_command_and_per_transfer_and_never_the_password(lab: ComposeLab, alice_host: ClientHost,
                                                                              ftp_ip: str) -> None:
     ok(alice_host.run("ftp-client", ftp_ip, "list", "--user", USER, "--password", PASSWORD))
     logs = lab.service_container("ftp").logs().decode()

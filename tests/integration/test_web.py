@@ -26,7 +26,7 @@ from socketlab.hosts import ClientHost
 from socketlab.settings import REPO_ROOT
 
 from .devtools import Chromium
-from .lab import Lab
+from .lab import ComposeLab
 
 STATIC = REPO_ROOT / "services" / "web" / "static"
 ARTIFACTS = REPO_ROOT / "artifacts"
@@ -34,12 +34,12 @@ SITE_FILES = sorted(p.relative_to(STATIC).as_posix() for p in STATIC.rglob("*") 
 
 
 @pytest.fixture(scope="module")
-def web_host(lab: Lab) -> ClientHost:
-    return lab.client_host(80)
+def web_host(lab: ComposeLab) -> ClientHost:
+    return lab.client_host(host_number=80)
 
 
 @pytest.fixture(scope="module")
-def base(lab: Lab) -> str:
+def base(lab: ComposeLab) -> str:
     return f"http://{lab.service_ip('web')}:8000"
 
 
@@ -122,7 +122,7 @@ def test_fifty_concurrent_clients_fetch_every_file(web_host: ClientHost, base: s
     assert out.split() == ["50", expected, "-"]
 
 
-def test_hundred_mebibyte_file_streams_intact(lab: Lab, web_host: ClientHost, base: str) -> None:
+def test_hundred_mebibyte_file_streams_intact(lab: ComposeLab, web_host: ClientHost, base: str) -> None:
     server = lab.service_container("web")
     made = server.exec_run(["sh", "-c", "head -c 100M /dev/urandom > /srv/static/scratch/100m.bin && "
                                         "sha256sum /srv/static/scratch/100m.bin"])
@@ -162,7 +162,7 @@ print(round(time.monotonic() - start, 1))
 """
 
 
-def test_slowloris_is_dropped_while_others_are_served(web_host: ClientHost, base: str, lab: Lab) -> None:
+def test_slowloris_is_dropped_while_others_are_served(web_host: ClientHost, base: str, lab: ComposeLab) -> None:
     """Half a request line, then a byte a second: cut at the header timeout (compose: WEB_HEADER_TIMEOUT=5)."""
     slow = web_host.popen("python3", "-c", SLOWLORIS, lab.service_ip("web"))
     try:
@@ -173,7 +173,7 @@ def test_slowloris_is_dropped_while_others_are_served(web_host: ClientHost, base
     assert 4 <= float(out) <= 8
 
 
-def test_access_log_in_common_log_format(lab: Lab, web_host: ClientHost, base: str) -> None:
+def test_access_log_in_common_log_format(lab: ComposeLab, web_host: ClientHost, base: str) -> None:
     sh(web_host, f"curl -s -o /dev/null '{base}/zh.html?from=log-test'")
     pattern = re.compile(re.escape(web_host.ip) + r' - - \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d \+0000\] '
                          r'"GET /zh\.html\?from=log-test HTTP/1\.1" 200 \d+')
@@ -183,12 +183,12 @@ def test_access_log_in_common_log_format(lab: Lab, web_host: ClientHost, base: s
         time.sleep(0.2)
 
 
-def test_published_port_from_the_host(lab: Lab) -> None:
+def test_published_port_from_the_host(lab: ComposeLab) -> None:
     with urllib.request.urlopen(f"http://127.0.0.1:{lab.settings.host_port(80)}/", timeout=10) as reply:
         assert reply.status == 200 and reply.read() == (STATIC / "index.html").read_bytes()
 
 
-def test_headless_chromium_loads_every_subresource(lab: Lab) -> None:
+def test_headless_chromium_loads_every_subresource(lab: ComposeLab) -> None:
     if shutil.which("chromium") is None and os.environ.get("CI") != "true":
         pytest.skip("chromium is not installed on this host (.ci/apt-packages installs it in CI)")
     base = f"http://127.0.0.1:{lab.settings.host_port(80)}"
@@ -222,7 +222,7 @@ def test_headless_chromium_loads_every_subresource(lab: Lab) -> None:
     assert (ARTIFACTS / "web-index.png").stat().st_size > 1000
 
 
-def test_other_models_serve_the_same_site(lab: Lab, web_host: ClientHost) -> None:
+def test_other_models_serve_the_same_site(lab: ComposeLab, web_host: ClientHost) -> None:
     """The same image on poll/epoll/thread, started by hand next to the compose service."""
     server = lab.service_container("web")
     image = server.image.id  # by id: a rebuild elsewhere may have moved the tag since the stack started

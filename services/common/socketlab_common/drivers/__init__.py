@@ -11,6 +11,7 @@ import socket
 from collections.abc import Callable
 
 from ..lifecycle import StopSignal
+from ..registry import MODEL_NAMES
 from ..session import SessionFactory
 from . import asyncio_loop, epoll_et_loop, epoll_loop, forking, iterative, poll_loop, select_loop, threaded
 
@@ -27,8 +28,8 @@ DRIVERS: dict[str, Driver] = {
     "asyncio": asyncio_loop.serve,
 }
 
-MODELS = tuple(DRIVERS)
-"""Model names in teaching order."""
+MODELS = MODEL_NAMES
+assert tuple(DRIVERS) == MODELS, "every model of the registry has exactly one driver, in its order"
 
 
 def get_driver(model: str) -> Driver:
