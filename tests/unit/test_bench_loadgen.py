@@ -11,9 +11,10 @@ from collections.abc import Iterator
 import pytest
 from echo.protocol import EchoSession
 from socketlab_clients import loadgen
-from socketlab_common.drivers import get_driver
 from socketlab_common.lifecycle import StopSignal
 from socketlab_common.listeners import tcp_listener
+
+from models import get_driver
 
 
 @pytest.fixture

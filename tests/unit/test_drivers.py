@@ -18,7 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from socketlab_clients.echo_check import echo_roundtrip
-from socketlab_common.drivers import MODELS
+
+from models import MODELS
 
 from .echo_process import echo_server, wait_until
 

@@ -10,10 +10,11 @@ import argparse
 import os
 import sys
 
-from socketlab_common.drivers import MODELS, get_driver
 from socketlab_common.lifecycle import StopSignal
 from socketlab_common.listeners import tcp_listener, udp_socket
 from socketlab_common.log import setup_logging
+
+from models import MODELS, get_driver
 
 from .protocol import EchoSession
 from .udp import serve_udp

@@ -13,8 +13,9 @@ import threading
 import time
 from collections import Counter
 
-from socketlab_common.drivers.blocking import accept_blocking
 from socketlab_common.lifecycle import StopSignal
+
+from models.blocking import accept_blocking
 
 from .config import FtpConfig
 from .jail import Jail

@@ -12,8 +12,9 @@ import argparse
 import os
 import sys
 
-from socketlab_common.drivers import MODELS
 from socketlab_common.log import setup_logging
+
+from models import MODELS
 
 from .handler import Timeouts
 from .server import WebServer

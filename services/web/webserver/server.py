@@ -15,9 +15,10 @@ import sys
 import threading
 from typing import TextIO
 
-from socketlab_common.drivers import get_driver
 from socketlab_common.lifecycle import StopSignal
 from socketlab_common.listeners import tcp_listener
+
+from models import get_driver
 
 from .files import Site
 from .handler import Handler, Timeouts

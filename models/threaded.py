@@ -8,11 +8,10 @@ and memory, and a `pids` limit or `ulimit -u` caps how many can exist.
 
 A cost that shows only at scale: when thousands of clients leave at once,
 every one of their threads wakes, and each must take the GIL a few times to
-close its socket and end. They queue on the GIL's own mutex (a convoy): on
-this 2-core machine 10,000 threads take 4-6 s of one core to finish (perf:
-mostly futex waits and context switches, not Python code), and a minimal
-recv-until-reset thread does no better. An event loop ends 10,000
-connections in one pass over its ready list.
+close its socket and end. They queue on the GIL's own mutex (a convoy of
+futex waits and context switches, not Python code): thousands of threads take
+seconds of a core to finish, and a minimal recv-until-reset thread does no
+better. An event loop ends the same connections in one pass over its ready list.
 """
 
 from __future__ import annotations
@@ -21,8 +20,9 @@ import logging
 import socket
 import threading
 
-from ..lifecycle import StopSignal
-from ..session import SessionFactory
+from socketlab_common.lifecycle import StopSignal
+from socketlab_common.session import SessionFactory
+
 from .blocking import accept_blocking, serve_blocking_connection
 
 THREAD_STACK_SIZE = 512 * 1024

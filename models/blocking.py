@@ -12,8 +12,9 @@ import socket
 import time
 from collections.abc import Iterator
 
-from ..lifecycle import StopSignal
-from ..session import Session
+from socketlab_common.lifecycle import StopSignal
+from socketlab_common.session import Session
+
 from .accepting import accept_or_none
 from .connection import RECV_SIZE
 

@@ -14,7 +14,7 @@ import logging
 import socket
 import time
 
-from ..session import Session
+from socketlab_common.session import Session
 
 RECV_SIZE = 64 * 1024
 """Bytes asked of `recv` at once: big enough for bulk data, small enough to stay off mmap.
@@ -22,8 +22,8 @@ RECV_SIZE = 64 * 1024
 `recv(n)` allocates an n-byte bytes object and shrinks it to what arrived.
 From 128 KiB up glibc serves that with `mmap`, shrinks it with `mremap` and
 unmaps it on free — never raising its threshold, since the freed chunk is
-small by then — so every read paid a fresh mapping and page faults: ~13 µs
-more per 1 KiB message at 256 KiB (measured on a socketpair: 15.7 vs 2.7 µs).
+small by then — so every read would pay a fresh mapping and its page faults,
+several times the cost of the read itself for small messages (BENCHMARKS.md).
 """
 
 log = logging.getLogger("socketlab.driver")

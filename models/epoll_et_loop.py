@@ -22,8 +22,9 @@ from __future__ import annotations
 import select
 import socket
 
-from ..lifecycle import StopSignal
-from ..session import SessionFactory
+from socketlab_common.lifecycle import StopSignal
+from socketlab_common.session import SessionFactory
+
 from .accepting import accept_ready
 from .connection import RECV_SIZE, SWEEP_INTERVAL, Connection, DeadlineSweep
 

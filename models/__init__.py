@@ -10,9 +10,10 @@ from __future__ import annotations
 import socket
 from collections.abc import Callable
 
-from ..lifecycle import StopSignal
-from ..registry import MODEL_NAMES
-from ..session import SessionFactory
+from socketlab_common.lifecycle import StopSignal
+from socketlab_common.registry import MODEL_NAMES
+from socketlab_common.session import SessionFactory
+
 from . import asyncio_loop, epoll_et_loop, epoll_loop, forking, iterative, poll_loop, select_loop, threaded
 
 Driver = Callable[[socket.socket, SessionFactory, StopSignal], None]

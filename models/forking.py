@@ -23,8 +23,9 @@ import socket
 import threading
 import time
 
-from ..lifecycle import StopSignal
-from ..session import SessionFactory
+from socketlab_common.lifecycle import StopSignal
+from socketlab_common.session import SessionFactory
+
 from .blocking import accept_blocking, serve_blocking_connection
 
 CHILD_EXIT_GRACE = 1.5

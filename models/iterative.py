@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import socket
 
-from ..lifecycle import StopSignal
-from ..session import SessionFactory
+from socketlab_common.lifecycle import StopSignal
+from socketlab_common.session import SessionFactory
+
 from .blocking import accept_blocking, serve_blocking_connection
 
 

@@ -13,8 +13,9 @@ import asyncio
 import socket
 import time
 
-from ..lifecycle import StopSignal
-from ..session import Session, SessionFactory
+from socketlab_common.lifecycle import StopSignal
+from socketlab_common.session import Session, SessionFactory
+
 from .connection import SWEEP_INTERVAL
 
 WRITE_HIGH_WATER = 256 * 1024

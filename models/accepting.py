@@ -29,10 +29,9 @@ def accept_or_none(listener: socket.socket) -> tuple[socket.socket, tuple] | Non
     Every accepted TCP connection gets TCP_NODELAY, as asyncio, uvloop and nginx
     (keep-alive) give theirs: a reply written in two sends (a 100 KiB echo read as
     64 KiB + 36 KiB) otherwise has its tail held by Nagle's algorithm until the
-    first send's short last segment is acknowledged, a round trip per message. Over
-    the lab's bridge (MTU 1500) that capped every model at ~9,700 echoes/s of
-    100 KiB while asyncio did 32,000. Closing connections still coalesce their last
-    bytes with the FIN: `Connection.flush` sends those with MSG_MORE.
+    first send's short last segment is acknowledged, a round trip per message, which
+    caps large echoes far below what the model can do. Closing connections still
+    coalesce their last bytes with the FIN: `Connection.flush` sends those with MSG_MORE.
     """
     try:
         sock, peer = listener.accept()

@@ -14,8 +14,9 @@ import logging
 import select
 import socket
 
-from ..lifecycle import StopSignal
-from ..session import SessionFactory
+from socketlab_common.lifecycle import StopSignal
+from socketlab_common.session import SessionFactory
+
 from .accepting import accept_ready
 from .connection import SWEEP_INTERVAL, Connection, DeadlineSweep
 
