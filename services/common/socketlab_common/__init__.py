@@ -1,6 +1,7 @@
-"""Standard-library-only runtime shared by every socketlab service image.
+"""Standard-library-only runtime shared by every socketlab image and the host CLI.
 
-It holds the pieces each service would otherwise write again: listening
-sockets, the SIGTERM lifecycle, logging, and the concurrency-model drivers
-(`socketlab_common.drivers`) that run any byte-in/byte-out `Session`.
+It holds the pieces each unit would otherwise write again: listening sockets,
+the SIGTERM lifecycle, logging, the `Session` contract that the concurrency
+models in `models/` run, and the registry of model names. The service images
+and the client image copy it; the host installs it with the `socketlab` package.
 """
