@@ -1,0 +1,80 @@
+"""
+IO多路复用：epoll 回显服务器（笔记 3.3）
+
+一个进程、一个线程同时服务所有客户端：epoll 告诉我们哪些套接字就绪，
+只处理就绪的那些，所以谁也不会被一个不说话的客户端卡住。
+和 select_server.py、poll_server.py 逐行对应：diff 一下，不同的只有监控IO的方法。
+"""
+from socket import *
+from select import epoll, EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP
+
+ADDR = ("0.0.0.0", 8888)
+
+# 【1】准备监听套接字，设置为非阻塞
+sockfd = socket()
+sockfd.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1)
+sockfd.bind(ADDR)
+sockfd.listen(128)
+sockfd.setblocking(False)
+
+conns = {}   # fileno -> 连接套接字
+outbuf = {}  # fileno -> 还没发出去的数据（非阻塞 send 可能只发出一部分）
+p = epoll()
+p.register(sockfd, EPOLLIN)
+
+
+def accept_client():
+    try:
+        connfd, addr = sockfd.accept()
+    except BlockingIOError:
+        return  # 客户端连上又马上走了
+    print("Connect from", addr)
+    connfd.setblocking(False)
+    conns[connfd.fileno()] = connfd
+    outbuf[connfd.fileno()] = b""
+    p.register(connfd, EPOLLIN)
+
+
+def close_client(fd):
+    print("客户端退出", fd)
+    p.unregister(fd)  # 先取消关注，再关闭
+    conns.pop(fd).close()
+    del outbuf[fd]
+
+
+def read_client(fd):
+    try:
+        data = conns[fd].recv(4096)
+    except ConnectionError:  # 客户端突然断开（RST）
+        data = b""
+    if not data:
+        close_client(fd)
+        return
+    outbuf[fd] += data  # 回显：收到的数据排队等着发回去
+    p.modify(fd, EPOLLIN | EPOLLOUT)  # 有数据要发：也关注写
+
+
+def write_client(fd):
+    try:
+        n = conns[fd].send(outbuf[fd])
+    except ConnectionError:
+        close_client(fd)
+        return
+    outbuf[fd] = outbuf[fd][n:]  # 只去掉真正发出去的部分
+    if not outbuf[fd]:
+        p.modify(fd, EPOLLIN)  # 发完了：不再关注写
+
+
+print("Listen the port %d..." % ADDR[1])
+while True:
+    # 【2】要监控的IO已经用 register/modify 提交给 epoll 对象（保存在内核里）
+    # 【3】阻塞等待，直到有IO就绪
+    events = p.poll()
+    # 【4】【5】遍历就绪的IO，逐个处理
+    for fd, event in events:
+        if fd == sockfd.fileno():
+            accept_client()
+        elif event & (EPOLLIN | EPOLLERR | EPOLLHUP):
+            read_client(fd)
+        if fd in conns and event & EPOLLOUT:
+            write_client(fd)

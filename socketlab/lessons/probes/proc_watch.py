@@ -1,0 +1,138 @@
+"""Look at a learner's server from its own host: its processes, threads, descriptors and CPU.
+
+Run on the server's host as ``python3 - MODE PID [SECONDS]`` (this file's text on stdin);
+prints one JSON line. Reads /proc only, so it sees what `ps`, `pstree` and `ls /proc/PID/fd`
+would show, without their cost per sample.
+
+    now PID            the tree under PID right now: processes, zombies, threads, descriptors,
+                       open-files limit (soft, hard)
+    watch PID SECONDS CLIENTS PORT
+                       sample every 20 ms: the most processes, threads and established TCP
+                       connections on PORT seen at once, until CLIENTS connections have come
+                       and started to leave (at most SECONDS)
+    usage PID SECONDS PORT
+                       CPU used by the tree over SECONDS, as a fraction of one core, then `now`
+                       and the connections on PORT left in CLOSE_WAIT
+    nofile PID N       raise PID's soft open-files limit to N (at most the hard one), then `now`
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import time
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def stat_of(pid: int) -> dict | None:
+    """ppid, state, threads and CPU ticks of one process (None if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            raw = f.read()
+    except OSError:
+        return None
+    # the command sits in parentheses and may hold spaces: split after the last ")"
+    fields = raw[raw.rindex(")") + 2:].split()
+    return {"pid": pid, "state": fields[0], "ppid": int(fields[1]),
+            "ticks": int(fields[11]) + int(fields[12]), "threads": int(fields[17])}
+
+
+def tree(root: int) -> list[dict]:
+    """`root` and all its descendants."""
+    table = [s for s in (stat_of(int(d)) for d in os.listdir("/proc") if d.isdigit()) if s]
+    found = [s for s in table if s["pid"] == root]
+    frontier = {root}
+    while frontier:
+        children = [s for s in table if s["ppid"] in frontier and s["pid"] not in frontier]
+        found += children
+        frontier = {s["pid"] for s in children}
+    return found
+
+
+def descriptors(pid: int) -> int:
+    try:
+        return len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return -1
+
+
+def snapshot(root: int) -> dict:
+    procs = tree(root)
+    live = [p for p in procs if p["state"] != "Z"]
+    try:
+        soft, hard = resource.prlimit(root, resource.RLIMIT_NOFILE)
+    except OSError:
+        soft = hard = -1
+    return {
+        "alive": bool(procs) and procs[0]["state"] != "Z",
+        "processes": len(live),                       # the server and its live children
+        "zombies": sum(p["state"] == "Z" for p in procs),
+        "threads": sum(p["threads"] for p in live),   # every thread of every live process
+        "root_threads": procs[0]["threads"] if procs else 0,
+        "fds": descriptors(root),                     # the parent's open descriptors
+        "nofile": [soft, hard],
+        "ticks": sum(p["ticks"] for p in procs),
+    }
+
+
+def connections_in(port: int, state: str = "01") -> int:
+    """TCP connections on local `port` in this host's network namespace, in `state` (01: established)."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                next(f)
+                for line in f:
+                    fields = line.split()
+                    if fields[3] == state and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                        count += 1
+        except OSError:
+            pass
+    return count
+
+
+def watch(root: int, seconds: float, clients: int, port: int) -> dict:
+    most = {"processes": 0, "threads": 0, "established": 0}
+    end = time.monotonic() + seconds
+    samples = 0
+    while time.monotonic() < end:
+        procs = [p for p in tree(root) if p["state"] != "Z"]
+        now = connections_in(port)
+        most["processes"] = max(most["processes"], len(procs))
+        most["threads"] = max(most["threads"], sum(p["threads"] for p in procs))
+        most["established"] = max(most["established"], now)
+        samples += 1
+        if most["established"] >= clients and now < clients:
+            break  # they all came, and now they are leaving
+        time.sleep(0.02)
+    return {"max_processes": most["processes"], "max_threads": most["threads"],
+            "max_established": most["established"], "samples": samples, **snapshot(root)}
+
+
+def usage(root: int, seconds: float, port: int) -> dict:
+    before = snapshot(root)["ticks"]
+    start = time.monotonic()
+    time.sleep(seconds)
+    after = snapshot(root)
+    after["cpu"] = round((after["ticks"] - before) / TICKS / (time.monotonic() - start), 3)
+    after["close_wait"] = connections_in(port, "08")
+    return after
+
+
+def nofile(root: int, wanted: int) -> dict:
+    soft, hard = resource.prlimit(root, resource.RLIMIT_NOFILE)
+    if soft < wanted:
+        resource.prlimit(root, resource.RLIMIT_NOFILE, (min(wanted, hard), hard))
+    return snapshot(root)
+
+
+if __name__ == "__main__":
+    mode, pid = sys.argv[1], int(sys.argv[2])
+    value = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0
+    extra = [int(a) for a in sys.argv[4:]]
+    report = {"now": lambda: snapshot(pid), "watch": lambda: watch(pid, value, *extra),
+              "usage": lambda: usage(pid, value, *extra), "nofile": lambda: nofile(pid, int(value))}[mode]()
+    print(json.dumps(report))
