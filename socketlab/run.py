@@ -28,6 +28,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -107,7 +108,14 @@ def run_command(settings: LabSettings, request: RunRequest, container_name: str,
         argv += ["--ip", request.ip]
     if request.name:
         argv += ["--network-alias", request.name]
+    argv += ["-e", "SOCKETLAB_RUN_BANNER=1"]
     return [*argv, settings.client_image, *RUNNER, inside, *request.args]
+
+
+def run_host_container(lab: Lab, name: str):
+    """The container of a host started with `socketlab run --name NAME` (None if there is none)."""
+    found = lab.docker.containers.list(filters={"name": f"^{lab.settings.project}-run-{name}$"})
+    return found[0] if found else None
 
 
 def cmd_run(settings: LabSettings, args: argparse.Namespace) -> int:
@@ -138,7 +146,9 @@ def run_until_done(argv: list[str], container_name: str, tty: bool) -> int:
     Without one (a script, a test), socketlab forwards SIGINT to docker,
     which hands it on to the program.
     """
-    process = subprocess.Popen(argv)
+    process = subprocess.Popen(argv, stderr=subprocess.PIPE)
+    relay = threading.Thread(target=_relay_stderr, args=(process.stderr,), daemon=True)
+    relay.start()
     interrupted = False
     try:
         while True:
@@ -159,7 +169,22 @@ def run_until_done(argv: list[str], container_name: str, tty: bool) -> int:
             process.wait(5)
         except subprocess.TimeoutExpired:
             process.kill()
+        relay.join(2)
 
+
+def _relay_stderr(stream) -> None:
+    """Pass docker's stderr (the program's, without a terminal) through as it comes.
+
+    Docker's own refusal of a taken address (another `socketlab run` took it
+    a moment earlier) becomes the one clear line every other error gets.
+    """
+    out = sys.stderr.buffer
+    for chunk in iter(lambda: stream.read1(65536), b""):
+        if b"Error response from daemon" in chunk and b"Address already in use" in chunk:
+            chunk = (b"socketlab: that IP address was taken a moment ago by another host; "
+                     b"choose another --ip\n")
+        out.write(chunk)
+        out.flush()
 
 def register(sub: argparse._SubParsersAction) -> None:
     run = sub.add_parser(

@@ -50,6 +50,18 @@ def _quit(code: int) -> None:
     os._exit(code)
 
 
+def _banner(path: str) -> None:
+    """One line on stderr: which host this is, so the other terminal knows where to connect."""
+    import socket
+
+    name = socket.gethostname()
+    try:
+        address = socket.gethostbyname(name)
+    except OSError:
+        address = "?"
+    print(f"── {os.path.basename(path)} @ {name} {address} · Ctrl-C 停止 stop ──", file=sys.stderr, flush=True)
+
+
 def main(argv: list[str]) -> None:
     if not argv:
         print("usage: python3 -m socketlab_clients.run_file FILE.py [ARGS...]", file=sys.stderr)
@@ -58,6 +70,8 @@ def main(argv: list[str]) -> None:
     if not os.path.isfile(path):
         print(f"没有这个文件 / no such file: {path}", file=sys.stderr)
         sys.exit(2)
+    if os.environ.pop("SOCKETLAB_RUN_BANNER", ""):
+        _banner(path)
     sys.argv = list(argv)
     sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
     _install_interrupt_handler(os.getpid())
