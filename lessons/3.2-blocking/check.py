@@ -9,7 +9,7 @@ client is served.
 """
 import dataclasses
 
-from socketlab.lessons.servers import PORT, TEXTS, EchoServer, Text
+from socketlab.lessons.servers import PORT, TEXTS, EchoServer, Text, spinning
 
 IDLE_SECONDS = 3.0
 
@@ -35,8 +35,8 @@ IDLE = Text(
 CPU = Text(
     "等待期间不空转：CPU 只用了一个核的 {cpu:.0%}",
     "no busy loop while waiting: {cpu:.0%} of a core",
-    "等待期间在空转：CPU 用了一个核的 {cpu:.0%}",
-    "busy loop while waiting: {cpu:.0%} of a core",
+    "等待期间在空转：CPU 用了一个核的 {cpu:.0%}，{running:.0%} 的时间在运行（ps 里的 R 状态）",
+    "a busy loop while waiting: {cpu:.0%} of a core, running {running:.0%} of the time (state R in ps)",
     "非阻塞的 accept 立即返回：抛出 BlockingIOError 后要 sleep 一会儿再试，否则循环一刻不停地占着 CPU",
     "a non-blocking accept returns at once: sleep a little after BlockingIOError, or the loop keeps a "
     "core busy")
@@ -61,8 +61,8 @@ def check(run, program):
     yield verdict
     if not verdict.passed:
         return
-    cpu = usage.get("cpu", 1.0)
-    verdict = CPU.verdict(cpu < 0.3, "cpu", cpu=cpu)
+    verdict = CPU.verdict(bool(usage) and not spinning(usage), "cpu", cpu=usage.get("cpu", 0.0),
+                          running=usage.get("running", 0.0))
     yield verdict
     if not verdict.passed:
         return

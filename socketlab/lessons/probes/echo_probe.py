@@ -13,9 +13,10 @@ hung probe. Standard library only: the client image needs no rebuild.
 Steps (the keys each takes, with defaults):
     echo      text, timeout=3            one message, its echo back
     split     timeout=3                  UTF-8 text cut inside a character, sent as two segments
-    crowd     connections=10, rounds=3, timeout=4, hold=0, tag=""
+    crowd     connections=10, rounds=3, timeout=4, start_at=0, release_at=0, tag=""
                                           N connections at once, each sends its own messages,
-                                          each must get exactly its own bytes back; then hold
+                                          each must get exactly its own bytes back; held open
+                                          until release_at
     silent    timeout=3, close_within=0  a connection that says nothing, while another is served;
                                           with close_within, the silent one must be closed by the
                                           server within that many seconds (settimeout)
@@ -47,14 +48,22 @@ class Refused(Exception):
     """The server did not accept a connection at all."""
 
 
-def connect(host: str, port: int, timeout: float) -> socket.socket:
+def connect(host: str, port: int, timeout: float, rcvbuf: int = 0) -> socket.socket:
+    """A TCP connection with TCP_NODELAY; `rcvbuf` fixes a small receive buffer (a slow reader)."""
+    sock = socket.socket()
+    if rcvbuf:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)  # before connect: the window it offers
+    sock.settimeout(timeout)
     try:
-        sock = socket.create_connection((host, port), timeout=timeout)
+        sock.connect((host, port))
     except ConnectionRefusedError:
+        sock.close()
         raise Refused("connection refused") from None
     except TimeoutError:
+        sock.close()
         raise Refused("connect timed out") from None
     except OSError as exc:
+        sock.close()
         raise Refused(f"connect failed: {exc}") from None
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return sock
@@ -130,8 +139,14 @@ def step_split(host, port, timeout=3.0):
     return {"ok": ok, "error": "" if ok else describe_shortfall(payload, got, why)}
 
 
-def step_crowd(host, port, connections=10, rounds=3, timeout=4.0, hold=0.0, tag=""):
-    """N connections open at the same time; every one must get its own bytes back in time."""
+def step_crowd(host, port, connections=10, rounds=3, timeout=4.0, start_at=0.0, release_at=0.0, tag=""):
+    """N connections open at the same time; every one must get its own bytes back in time.
+
+    The hosts of one crowd share the machine's clock: they connect at `start_at` and keep
+    their connections until `release_at` (time.time()), so the server holds them all at once
+    while the checker looks at its processes and threads.
+    """
+    time.sleep(max(0.0, min(start_at - time.time(), 5.0)))
     socks: list[socket.socket | None] = [None] * connections
     failures: list[dict] = []
     latencies: list[float] = []
@@ -178,8 +193,7 @@ def step_crowd(host, port, connections=10, rounds=3, timeout=4.0, hold=0.0, tag=
     for thread in threads:
         thread.join(timeout * (rounds + 2))
     done = time.monotonic() - start
-    if hold:
-        time.sleep(hold)  # all connections stay open: the checker counts processes and threads now
+    time.sleep(max(0.0, min(release_at - time.time(), 5.0)))  # the checker counts processes and threads now
     for sock in socks:
         if sock is not None:
             sock.close()
@@ -233,15 +247,16 @@ def step_vanish(host, port, size=65536):
 def step_large(host, port, size=2 * 1024 * 1024, stall=3.0):
     """A large echo to a slow reader: one thread sends it all while the reader takes its time.
 
-    The server's replies outrun the reader, so its non-blocking send soon takes only part of
-    the data (or none): it must keep the rest and send it when the socket is writable again.
+    The server's replies outrun the reader (a small receive buffer, read every few ms), so its
+    non-blocking send soon takes only part of the data (or none): it must keep the rest and
+    send it when the socket is writable again.
     Sending and reading at the same time keeps this fair to a server that stops reading a
     client who does not read its replies (back-pressure): nothing deadlocks. The step fails
     when no byte comes back for `stall` seconds.
     """
     payload = os.urandom(size)
     failure: list[str] = []
-    with connect(host, port, stall) as sock:
+    with connect(host, port, stall, rcvbuf=32768) as sock:
         start = time.monotonic()
         sock.settimeout(stall)
 

@@ -6,13 +6,15 @@ would show, without their cost per sample.
 
     now PID            the tree under PID right now: processes, zombies, threads, descriptors,
                        open-files limit (soft, hard)
-    watch PID SECONDS CLIENTS PORT
+    watch PID UNTIL CLIENTS PORT
                        sample every 20 ms: the most processes, threads and established TCP
                        connections on PORT seen at once, until CLIENTS connections have come
-                       and started to leave (at most SECONDS)
+                       and started to leave, or the clock (time.time()) reaches UNTIL
     usage PID SECONDS PORT
-                       CPU used by the tree over SECONDS, as a fraction of one core, then `now`
-                       and the connections on PORT left in CLOSE_WAIT
+                       over SECONDS: the CPU the tree used (a fraction of one core) and how often
+                       one of its threads was running or ready to run (a spinning loop is, even
+                       when a loaded machine gives it little CPU); then `now` and the connections
+                       on PORT left in CLOSE_WAIT
     nofile PID N       raise PID's soft open-files limit to N (at most the hard one), then `now`
 """
 
@@ -94,11 +96,10 @@ def connections_in(port: int, state: str = "01") -> int:
     return count
 
 
-def watch(root: int, seconds: float, clients: int, port: int) -> dict:
+def watch(root: int, until: float, clients: int, port: int) -> dict:
     most = {"processes": 0, "threads": 0, "established": 0}
-    end = time.monotonic() + seconds
     samples = 0
-    while time.monotonic() < end:
+    while time.time() < until:
         procs = [p for p in tree(root) if p["state"] != "Z"]
         now = connections_in(port)
         most["processes"] = max(most["processes"], len(procs))
@@ -112,12 +113,36 @@ def watch(root: int, seconds: float, clients: int, port: int) -> dict:
             "max_established": most["established"], "samples": samples, **snapshot(root)}
 
 
+def running(pids: list[int]) -> bool:
+    """Is one thread of these processes running or ready to run (state R)?"""
+    for pid in pids:
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{task}/stat") as f:
+                    raw = f.read()
+            except OSError:
+                continue
+            if raw[raw.rindex(")") + 2] == "R":
+                return True
+    return False
+
+
 def usage(root: int, seconds: float, port: int) -> dict:
     before = snapshot(root)["ticks"]
     start = time.monotonic()
-    time.sleep(seconds)
+    pids = [p["pid"] for p in tree(root)]
+    samples = busy = 0
+    while time.monotonic() - start < seconds:
+        samples += 1
+        busy += running(pids)
+        time.sleep(0.01)
     after = snapshot(root)
     after["cpu"] = round((after["ticks"] - before) / TICKS / (time.monotonic() - start), 3)
+    after["running"] = round(busy / max(samples, 1), 2)
     after["close_wait"] = connections_in(port, "08")
     return after
 
