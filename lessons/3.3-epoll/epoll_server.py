@@ -70,11 +70,12 @@ while True:
     # 【2】要监控的IO已经用 register/modify 提交给 epoll 对象（保存在内核里）
     # 【3】阻塞等待，直到有IO就绪
     events = p.poll()
-    # 【4】【5】遍历就绪的IO，逐个处理
+    # 【4】【5】遍历就绪的IO，逐个处理。先发送再接收：客户端发完数据马上关闭时，回显也不会丢
     for fd, event in events:
         if fd == sockfd.fileno():
             accept_client()
-        elif event & (EPOLLIN | EPOLLERR | EPOLLHUP):
-            read_client(fd)
-        if fd in conns and event & EPOLLOUT:
+            continue
+        if event & EPOLLOUT:
             write_client(fd)
+        if fd in conns and event & (EPOLLIN | EPOLLERR | EPOLLHUP):
+            read_client(fd)

@@ -101,7 +101,7 @@ def serve(tmp_path: Path) -> Iterator:
 # ---------------------------------------------------------------- the probe against real programs
 
 REFERENCES = ["3.3-select/select_server.py", "3.3-poll/poll_server.py", "3.3-epoll/epoll_server.py",
-              "5.1-select-limit/select_server.py"]
+              "3.3-epoll/epoll_et_server.py", "5.1-select-limit/select_server.py", "5.2-qps/prefork_server.py"]
 
 
 @pytest.mark.parametrize("program", REFERENCES)
@@ -113,6 +113,20 @@ def test_multiplexed_references_pass_every_step(serve, program: str) -> None:
     assert [r["step"] for r in results] == ["echo", "split", "crowd", "silent", "vanish", "echo", "large",
                                             "halfclose"]
     assert all(r["ok"] for r in results), results
+
+
+@pytest.mark.parametrize("program", REFERENCES)
+def test_an_echo_sent_with_the_clients_fin_still_comes_back(serve, program: str) -> None:
+    """`printf hi | nc -N host 8888`: the data and the FIN arrive together; the echo is sent before closing."""
+    server = serve(program)
+    for _ in range(5):
+        with socket.create_connection(("127.0.0.1", server.port), timeout=3) as sock:
+            sock.sendall("你好\n".encode())
+            sock.shutdown(socket.SHUT_WR)
+            got = b""
+            while chunk := sock.recv(1024):
+                got += chunk
+        assert got == "你好\n".encode()
 
 
 @pytest.mark.parametrize(("program", "failing"), [

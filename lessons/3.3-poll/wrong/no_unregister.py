@@ -67,11 +67,12 @@ while True:
     # 【2】要监控的IO已经用 register/modify 提交给 poll 对象
     # 【3】阻塞等待，直到有IO就绪
     events = p.poll()
-    # 【4】【5】遍历就绪的IO，逐个处理
+    # 【4】【5】遍历就绪的IO，逐个处理。先发送再接收：客户端发完数据马上关闭时，回显也不会丢
     for fd, event in events:
         if fd == sockfd.fileno():
             accept_client()
-        elif event & (POLLIN | POLLERR | POLLHUP):
-            read_client(fd)
-        if fd in conns and event & POLLOUT:
+            continue
+        if event & POLLOUT:
             write_client(fd)
+        if fd in conns and event & (POLLIN | POLLERR | POLLHUP):
+            read_client(fd)

@@ -63,12 +63,12 @@ while True:
     wlist = [fd for fd in conns if outbuf[fd]]
     # 【3】阻塞等待，直到有IO就绪
     rs, ws, xs = select(rlist, wlist, [])
-    # 【4】【5】遍历就绪的IO，逐个处理
+    # 【4】【5】遍历就绪的IO，逐个处理。先发送再接收：客户端发完数据马上关闭时，回显也不会丢
+    for fd in ws:
+        if fd in conns:
+            write_client(fd)
     for fd in rs:
         if fd == sockfd.fileno():
             accept_client()
         elif fd in conns:
             read_client(fd)
-    for fd in ws:
-        if fd in conns:
-            write_client(fd)

@@ -66,12 +66,12 @@ while True:
         rs, ws, xs = select(rlist, wlist, [])
     except ValueError:
         continue  # 吞掉异常：问题还在，下一轮一样
-    # 【4】【5】遍历就绪的IO，逐个处理
+    # 【4】【5】遍历就绪的IO，逐个处理。先发送再接收：客户端发完数据马上关闭时，回显也不会丢
+    for fd in ws:
+        if fd in conns:
+            write_client(fd)
     for fd in rs:
         if fd == sockfd.fileno():
             accept_client()
         elif fd in conns:
             read_client(fd)
-    for fd in ws:
-        if fd in conns:
-            write_client(fd)
