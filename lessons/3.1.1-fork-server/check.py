@@ -16,6 +16,7 @@ from socketlab.lessons.servers import (
     parent_fds_verdict,
     per_client_verdict,
     reaped_verdict,
+    together,
 )
 
 CLIENTS_PER_HOST = 10
@@ -37,8 +38,7 @@ def check(run, program):
     yield listen
     if not listen.passed:
         return
-    before = server.look("now")
-    verdict = next(server.steps([("echo", [{"step": "echo"}])]))
+    before, [verdict] = together(lambda: server.look("now"), lambda: list(server.steps([("echo", [{"step": "echo"}])])))
     yield verdict
     if not verdict.passed:
         return

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .kit import Checkup
-from .servers import PORT, TEXTS, EchoServer, cleanup_verdict, single_task_verdict
+from .servers import PORT, TEXTS, EchoServer, cleanup_verdict, single_task_verdict, together
 from .verdict import Verdict
 
 WAIT_ZH = {"select": "select", "poll": "p.poll()", "epoll": "p.poll()"}
@@ -64,8 +64,9 @@ def check_multiplexed(run: Checkup, program: Path, mechanism: str) -> Iterator[V
     yield listen
     if not listen.passed:
         return
-    before = server.look("now")
-    for verdict in server.steps([("echo", [{"step": "echo"}]), ("split", [{"step": "split"}])]):
+    before, first = together(lambda: server.look("now"),
+                             lambda: list(server.steps([("echo", [{"step": "echo"}]), ("split", [{"step": "split"}])])))
+    for verdict in first:
         yield verdict
         if not verdict.passed:
             return

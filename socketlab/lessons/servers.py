@@ -30,10 +30,8 @@ from .kit import Checkup, Program, parse_json, probe_script, tail
 from .verdict import Verdict, failed, passed
 
 PORT = 8888
-START_DELAY = 1.0
-"""Seconds from now until the hosts of a crowd start together (docker exec takes a moment)."""
-HOLD = 1.5
-"""Seconds the crowd's connections stay open after the start, for the watch on the server's host."""
+HOLD = 1.0
+"""Seconds the crowd's connections stay open after their start, for the watch on the server's host."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -165,11 +163,20 @@ def cleanup_problems(before: dict, after: dict, close_wait: int, cpu_limit: floa
     return problems
 
 
+def watched(seen: dict) -> bool:
+    """Did the watch sample the server while clients were connected? (Not on a machine too busy to start it.)"""
+    return bool(seen) and seen.get("samples", 1) > 0 and seen.get("max_established", 1) > 0
+
+
+NOT_WATCHED = ("客户端在线时没能看到服务器的进程和线程（机器太忙？再检查一次）",
+               "could not see the server's processes and threads while clients were connected "
+               "(a busy machine? check again)")
+
+
 def single_task_verdict(seen: dict, clients: int, hint_zh: str, hint_en: str) -> Verdict:
     """IO multiplexing: one process and one thread served every client (ps on the server's host)."""
-    if not seen:
-        return failed("没能看到服务器的进程和线程", "could not look at the server's processes and threads",
-                      key="single")
+    if not watched(seen):
+        return failed(*NOT_WATCHED, key="single", detail=json.dumps(seen))
     procs, threads = seen.get("max_processes", 0), seen.get("max_threads", 0)
     detail = f"{clients} clients connected; seen at once: {procs} processes, {threads} threads"
     if procs <= 1 and threads <= 1:
@@ -203,9 +210,8 @@ def per_client_verdict(model: str, seen: dict, clients: int) -> Verdict:
     Judged against the connections the server's host held at once (all `clients` unless the
     client hosts were too slow to overlap on a loaded machine).
     """
-    if not seen:
-        return failed("没能看到服务器的进程和线程", "could not look at the server's processes and threads",
-                      key="processes" if model == "fork" else "threads")
+    if not watched(seen):
+        return failed(*NOT_WATCHED, key="processes" if model == "fork" else "threads", detail=json.dumps(seen))
     procs, threads = seen.get("max_processes", 0), seen.get("max_threads", 0)
     together = max(1, min(clients, seen.get("max_established", clients)))
     detail = f"{together} clients connected at once; seen at once: {procs} processes, {threads} threads"
@@ -304,7 +310,7 @@ class EchoServer:
         self.texts = {**TEXTS, **(texts or {})}
         self.server: Program = run.start(program)
         self._drivers: list[ClientHost] = []
-        self._pid: int | None = None
+        self.lag = 0.5  # seconds a probe takes to start on a host (docker exec); measured as probes run
 
     # --- hosts and probes ----------------------------------------------------------------------
 
@@ -317,25 +323,21 @@ class EchoServer:
         """Run echo steps from a driver host; the results of the steps that ran."""
         host = host or self.drivers(1)[0]
         spec = json.dumps({"host": self.server.ip, "port": PORT, "steps": steps})
+        started = time.monotonic()
         result = self.run.probe(host, probe_script("echo_probe"), spec, timeout=timeout)
         report = parse_json(result)
+        if report is not None:
+            busy = sum(step.get("elapsed", 0.0) for step in report["steps"])
+            self.lag = max(self.lag, time.monotonic() - started - busy)
         if report is None:
             why = ("the client did not finish in time" if result.exit_code in (124, 137)
                    else tail(result.output, 3) or f"the client exited with status {result.exit_code}")
             return [{"ok": False, "error": why, "step": steps[0]["step"]}]
         return report["steps"]
 
-    def pid(self) -> int | None:
-        if self._pid is None:
-            self._pid = self.server.pid()
-        return self._pid
-
     def look(self, mode: str, *args: object, timeout: float = 15) -> dict:
         """proc_watch on the server's host (see probes/proc_watch.py); {} if it could not look."""
-        pid = self.pid()
-        if pid is None:
-            return {}
-        result = self.run.probe(self.server.host, probe_script("proc_watch"), mode, str(pid),
+        result = self.run.probe(self.server.host, probe_script("proc_watch"), mode, self.server.pidfile,
                                 *map(str, args), timeout=timeout)
         return parse_json(result) or {}
 
@@ -377,22 +379,25 @@ class EchoServer:
               timeout: float = 4.0) -> tuple[Verdict, dict]:
         """Many clients at once from several hosts; with `watch`, the server's host is sampled meanwhile.
 
-        The hosts start together and keep their connections a moment after their last reply
-        (an absolute time on the shared clock), so the server holds them all at once while the
-        watch looks; it ends when they leave. Returns the verdict and what the watch saw
-        (max_processes, max_threads, max_established; {} without a watch).
+        The hosts start together at a moment on the machine's shared clock, far enough ahead
+        for every probe to be running by then (twice the start-up lag measured so far: a
+        loaded machine is slow to exec), and keep their connections a moment after their last
+        reply, so the server holds them all at once while the watch looks; the watch ends
+        when they leave. Returns the verdict and what the watch saw (max_processes,
+        max_threads, max_established; {} without a watch).
         """
         drivers = self.drivers(hosts)
         clients = hosts * connections
-        start_at = time.time() + START_DELAY
-        release_at = start_at + (HOLD if watch else 0.0)
+        start_at = time.time() + min(10.0, max(1.0, 2 * self.lag))
+        release_at = start_at + (HOLD + self.lag if watch else 0.0)
+        timeout += self.lag  # a loaded machine forks and schedules slowly
         step = {"step": "crowd", "connections": connections, "rounds": rounds, "timeout": timeout,
                 "start_at": start_at, "release_at": release_at}
-        budget = START_DELAY + timeout * (rounds + 3) + 1
+        budget = release_at - time.time() + timeout * (rounds + 2) + 5
         calls = [lambda h=h, i=i: self.probe([{**step, "tag": f"h{i}"}], host=h, timeout=budget)
                  for i, h in enumerate(drivers)]
         if watch:
-            calls.insert(0, lambda: self.look("watch", release_at + 2, clients, PORT, timeout=budget))
+            calls.insert(0, lambda: self.look("watch", release_at + 5 + self.lag, clients, PORT, timeout=budget))
         results = together(*calls)
         seen = results.pop(0) if watch else {}
         merged = merge_crowds([r[0] if r else None for r in results])

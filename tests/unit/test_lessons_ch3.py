@@ -208,6 +208,22 @@ def test_watch_sees_a_fork_servers_children_and_its_zombies(serve) -> None:
     assert now["zombies"] == 2 and now["processes"] == 1 and now["fds"] > 0
 
 
+def test_watch_counts_a_thread_per_client_and_the_connections_held(serve) -> None:
+    server = serve("3.1.2-thread-server/thread_server.py")
+    clients = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(5)]
+    try:
+        for sock in clients:
+            sock.sendall(b"x")
+            assert sock.recv(1) == b"x"
+        seen = watch.watch(server.process.pid, time.time() + 0.3, 5, server.port)
+    finally:
+        for sock in clients:
+            sock.close()
+    assert seen["max_processes"] == 1 and seen["max_threads"] == 6 and seen["max_established"] >= 5
+    verdict = servers.single_task_verdict(seen, 5, "", "")
+    assert not verdict.passed and "6 threads" in verdict.en
+
+
 def test_usage_measures_a_spinning_loop(serve) -> None:
     busy = serve("3.2-blocking/wrong/busy_loop.py")
     calm = serve("3.2-blocking/blocking_server.py")
@@ -266,6 +282,7 @@ def test_one_process_one_thread_for_the_multiplexed_servers() -> None:
     assert not forked.passed and "25 processes" in forked.en and forked.key == "single"
     assert not threaded.passed
     assert not servers.single_task_verdict({}, 24, "", "").passed
+    assert not servers.single_task_verdict({"max_processes": 0, "max_threads": 0, "samples": 0}, 24, "", "").passed
 
 
 def test_a_process_or_a_thread_per_client_counted_against_the_connections_held() -> None:

@@ -1,7 +1,8 @@
 """Look at a learner's server from its own host: its processes, threads, descriptors and CPU.
 
 Run on the server's host as ``python3 - MODE PID [SECONDS]`` (this file's text on stdin);
-prints one JSON line. Reads /proc only, so it sees what `ps`, `pstree` and `ls /proc/PID/fd`
+prints one JSON line. PID may be the path of a file holding the pid (the checker's pidfile):
+one `docker exec` fewer. Reads /proc only, so it sees what `ps`, `pstree` and `ls /proc/PID/fd`
 would show, without their cost per sample.
 
     now PID            the tree under PID right now: processes, zombies, threads, descriptors,
@@ -155,7 +156,11 @@ def nofile(root: int, wanted: int) -> dict:
 
 
 if __name__ == "__main__":
-    mode, pid = sys.argv[1], int(sys.argv[2])
+    mode, pid = sys.argv[1], sys.argv[2]
+    if not pid.isdigit():
+        with open(pid) as f:
+            pid = f.read().strip()
+    pid = int(pid)
     value = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0
     extra = [int(a) for a in sys.argv[4:]]
     report = {"now": lambda: snapshot(pid), "watch": lambda: watch(pid, value, *extra),
