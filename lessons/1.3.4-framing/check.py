@@ -43,14 +43,15 @@ def check(run: Checkup, program):
         yield passed("一次到达的三条消息，分别打印为三条", "three messages arriving together are printed as three",
                      key="coalesced")
     else:
-        yield failed("一次到达的三条消息没有分成三条打印 (粘包)", "three messages arriving together were not split apart",
+        yield failed("一次到达的三条消息没有分成三条打印 (粘包)",
+                     "three messages arriving together were not split apart",
                      "把收到的字节放进缓冲区，按 \\n 切出每条完整的消息；一次 recv 可能含有多条",
                      "append what recv returns to a buffer and cut every complete message at \\n: "
                      "one recv may hold several", shown, key="coalesced")
 
     if len(sent) > 3 and sent[3] in got:
-        yield passed("分三次到达的一条消息，完整地打印为一条", "a message arriving in three pieces is printed whole, once",
-                     key="split")
+        yield passed("分三次到达的一条消息，完整地打印为一条",
+                     "a message arriving in three pieces is printed whole, once", key="split")
     else:
         yield failed("分几次到达的消息没有完整地打印 (拆包)", "a message arriving in pieces was not printed whole",
                      "没有遇到 \\n 之前，消息还不完整：留在缓冲区里等下一次 recv；完整后再 decode",
