@@ -58,10 +58,7 @@ if not any(line.lower().startswith("host:") for line in text.split("\\r\\n")[1:]
     report["problems"].append("no Host header")
 if report["problems"]:
     try:
-    try:
-            conn.sendall(b"HTTP/1.1 400 Bad Request\\r\\nContent-Length: 0\\r\\nConnection: close\\r\\n\\r\\n")
-    except OSError:
-        pass
+        conn.sendall(b"HTTP/1.1 400 Bad Request\\r\\nContent-Length: 0\\r\\nConnection: close\\r\\n\\r\\n")
     except OSError:
         pass
 else:
