@@ -194,17 +194,8 @@ class Program:
 
     def wait_listening(self, port: int, proto: str = "tcp", timeout: float = 10) -> bool:
         """Wait until it listens on `port` (tcp) or has bound it (udp); False if it exited or the time ran out."""
-        flag = {"tcp": "t", "udp": "u"}[proto]
-        bound = self.checkup.bound(timeout)
-        script = (f"end=$(( $(date +%s%N) / 1000000 + {int(bound * 1000)} )); "
-                  f"while :; do ss -Hln{flag} 'sport = :{port}' | grep -q . && exit 0; "
-                  f"[ -f {self.pidfile} ] && ! kill -0 $(cat {self.pidfile}) 2>/dev/null && exit 3; "
-                  f"[ $(( $(date +%s%N) / 1000000 )) -ge $end ] && exit 1; sleep 0.05; done")
-        try:
-            result = self.host.sh(script, timeout=bound + 10)
-        except subprocess.TimeoutExpired:
-            return False
-        return result.exit_code == 0 and self.alive()
+        found = wait_port(self.host, port, proto, self.checkup.bound(timeout), self.pidfile)
+        return found and self.alive()
 
     def connections(self, port: int, state: str = "established") -> int:
         """How many TCP connections in `state` its host has on local port `port` (ss)."""
@@ -241,6 +232,22 @@ class Program:
         return "\n".join(parts)
 
 
+def wait_port(host: ClientHost, port: int, proto: str = "tcp", timeout: float = 10, pidfile: str = "") -> bool:
+    """Wait (one `docker exec`, polling `ss`) until something on `host` listens on `port`.
+
+    With `pidfile`, stop early (False) when the process it names has exited.
+    """
+    flag = {"tcp": "t", "udp": "u"}[proto]
+    gone = f"[ -f {pidfile} ] && ! kill -0 $(cat {pidfile}) 2>/dev/null && exit 3; " if pidfile else ""
+    script = (f"end=$(( $(date +%s%N) / 1000000 + {int(timeout * 1000)} )); "
+              f"while :; do ss -Hln{flag} 'sport = :{port}' | grep -q . && exit 0; {gone}"
+              f"[ $(( $(date +%s%N) / 1000000 )) -ge $end ] && exit 1; sleep 0.05; done")
+    try:
+        return host.sh(script, timeout=timeout + 10).exit_code == 0
+    except subprocess.TimeoutExpired:
+        return False
+
+
 def parse_ps(text: str) -> list[ProcessInfo]:
     """Rows of `ps -e -o pid=,ppid=,stat=,nlwp=,args=`."""
     rows = []
@@ -261,6 +268,32 @@ def descendants(table: list[ProcessInfo], root: int) -> list[ProcessInfo]:
         found += children
         frontier = {p.pid for p in children}
     return found
+
+
+class Background:
+    """A call running in a thread (a probe server a checker drives its program against)."""
+
+    def __init__(self, function, args: tuple) -> None:
+        self._value = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(function, args), daemon=True)
+        self._thread.start()
+
+    def _run(self, function, args) -> None:
+        try:
+            self._value = function(*args)
+        except BaseException as exc:  # handed to result()
+            self._error = exc
+
+    def done(self) -> bool:
+        return not self._thread.is_alive()
+
+    def result(self, timeout: float = 10):
+        """Its return value (None if it has not finished within `timeout`); re-raises its exception."""
+        self._thread.join(timeout)
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 class HostPool:
@@ -426,6 +459,24 @@ class Checkup:
                     "error": "the probe did not finish in time" if result.exit_code in (124, 137)
                     else tail(result.output, 3)}
         return report
+
+    def udp_script(self, host: ClientHost, ip: str, port: int, steps: list, timeout: float = 15) -> dict:
+        """Play a UDP client script (see probes/udp_script.py) from `host`; its JSON report."""
+        result = self.probe(host, probe_script("udp_script"), ip, str(port), json.dumps(steps), timeout=timeout)
+        report = parse_json(result)
+        if report is None:
+            return {"ok": False, "failed_step": None, "received": {},
+                    "error": "the probe did not finish in time" if result.exit_code in (124, 137)
+                    else tail(result.output, 3)}
+        return report
+
+    def wait_port(self, host: ClientHost, port: int, proto: str = "tcp", timeout: float = 5) -> bool:
+        """Wait until something on `host` (a driver running a probe server, say) listens on `port`."""
+        return wait_port(host, port, proto, self.bound(timeout))
+
+    def in_background(self, function, *args) -> Background:
+        """Run `function(*args)` (a probe, say) in a thread; `.result(timeout)` waits for its value."""
+        return Background(function, args)
 
     def service_ip(self, service: str, network: str = "public") -> str:
         return self.lab.service_ip(service, network)
