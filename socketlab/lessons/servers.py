@@ -7,10 +7,15 @@ server's own host (its processes, threads, descriptors, CPU). A lesson's check.p
 picks the steps its model must pass and the hints that fit it:
 
     def check(run, program):
-        server = EchoServer(run, program, hints=SELECT_HINTS)
-        yield from server.listen()
+        server = EchoServer(run, program, {"crowd": TEXTS["crowd"].with_hint(zh, en)})
+        listen = run.listening(server.server, PORT)
+        yield listen
         ...
-        yield server.step("split", [{"step": "split"}])
+        for verdict in server.steps([("echo", [{"step": "echo"}]), ("split", [{"step": "split"}])]):
+            yield verdict                       # stops at the first failure
+        crowd, seen = server.crowd(hosts=2, connections=10, watch=True)
+        yield crowd
+        yield per_client_verdict("fork", seen, 20)
 
 The texts of the verdicts, and every judgement on what the probes saw, are plain data
 and pure functions here, unit tested without Docker.
@@ -349,10 +354,6 @@ class EchoServer:
         return "server: " + self.server.crash_detail()
 
     # --- expectations ------------------------------------------------------------------------
-
-    def listen(self) -> Iterator[Verdict]:
-        verdict = self.run.listening(self.server, PORT)
-        yield verdict
 
     def verdict(self, key: str, result: dict | None, **values) -> Verdict:
         return step_verdict(key, result, self.texts[key], self.crash(), **values)
