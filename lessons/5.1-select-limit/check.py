@@ -1,7 +1,8 @@
 """Checker of lesson 5.1-select-limit: select meets its limit of 1024 descriptors.
 
 The server runs on its own host; two client hosts open 1,100 connections to it at the
-same moment, each asking for one echo. select cannot watch a descriptor numbered 1024
+same moment, each asking for one echo, and keep them until both are done (so the server
+holds the whole flood at once, however late one host starts). select cannot watch a descriptor numbered 1024
 or more (FD_SETSIZE): the notes' server dies with ValueError on the first such client.
 Expectations: listen on 8888; echo; the server survives the flood; every connection is
 either served or refused cleanly (closed by the server), none is left hanging; and once
@@ -69,9 +70,11 @@ def check(run, program):
     if not verdict.passed:
         return
     drivers = server.drivers(HOSTS)
-    start_at = time.time() + 1.5
-    step = {"step": "flood", "connections": PER_HOST, "timeout": 5, "hold": 2, "start_at": start_at}
-    results = together(*[lambda h=h: server.probe([step], host=h, timeout=25) for h in drivers])
+    step = {"step": "flood", "connections": PER_HOST, "stall": 3, "limit": 30,
+            "start_at": time.time() + min(10.0, max(1.0, 2 * server.lag))}
+    meets = server.meeting(drivers, 45)
+    results = together(*[lambda h=h, m=m: server.probe([{**step, "meet": m}], host=h, timeout=60)
+                         for h, m in zip(drivers, meets, strict=True)])
     reports = [r[0] for r in results]
     detail = flood_detail(reports, limits.get("nofile"))
     total = HOSTS * PER_HOST

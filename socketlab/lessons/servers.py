@@ -35,8 +35,8 @@ from .kit import Checkup, Program, parse_json, probe_script, tail
 from .verdict import Verdict, failed, passed
 
 PORT = 8888
-HOLD = 1.0
-"""Seconds the crowd's connections stay open after their start, for the watch on the server's host."""
+MEETING_PORT = 9917
+"""Where the driver hosts of one step meet (probes/echo_probe.py, Meeting): on the first of them."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -170,7 +170,7 @@ def cleanup_problems(before: dict, after: dict, close_wait: int, cpu_limit: floa
 
 def watched(seen: dict) -> bool:
     """Did the watch sample the server while clients were connected? (Not on a machine too busy to start it.)"""
-    return bool(seen) and seen.get("samples", 1) > 0 and seen.get("max_established", 1) > 0
+    return bool(seen) and seen.get("samples", 1) > 0 and seen.get("max_accepted", 1) > 0
 
 
 NOT_WATCHED = ("客户端在线时没能看到服务器的进程和线程（机器太忙？再检查一次）",
@@ -212,14 +212,14 @@ def cleanup_verdict(before: dict, after: dict, close_wait: int, hint_zh: str, hi
 def per_client_verdict(model: str, seen: dict, clients: int) -> Verdict:
     """fork: a child process per client; thread: a thread per client in one process (seen by ps).
 
-    Judged against the connections the server's host held at once (all `clients` unless the
-    client hosts were too slow to overlap on a loaded machine).
+    Judged against the connections the server had accepted at once (all `clients`, unless it
+    never accepted them all).
     """
     if not watched(seen):
         return failed(*NOT_WATCHED, key="processes" if model == "fork" else "threads", detail=json.dumps(seen))
     procs, threads = seen.get("max_processes", 0), seen.get("max_threads", 0)
-    together = max(1, min(clients, seen.get("max_established", clients)))
-    detail = f"{together} clients connected at once; seen at once: {procs} processes, {threads} threads"
+    together = max(1, min(clients, seen.get("max_accepted", clients)))
+    detail = f"{together} connections accepted at once; seen at once: {procs} processes, {threads} threads"
     if model == "fork":
         return Text(
             "每个客户端一个子进程：{clients} 个客户端在线时同时有 {procs} 个进程",
@@ -376,37 +376,44 @@ class EchoServer:
             if failing is not None:
                 return
 
+    def meeting(self, hosts: list[ClientHost], timeout: float) -> list[dict]:
+        """The `meet` option of a step run on `hosts` at once: the first leads, the others report to it."""
+        leader = hosts[0]
+        return [{"peers": len(hosts) - 1, "port": MEETING_PORT, "timeout": timeout}] + [
+            {"leader": leader.ip, "port": MEETING_PORT, "timeout": timeout} for _ in hosts[1:]]
+
     def crowd(self, hosts: int = 2, connections: int = 12, rounds: int = 3, watch: bool = False,
               timeout: float = 4.0) -> tuple[Verdict, dict]:
         """Many clients at once from several hosts; with `watch`, the server's host is sampled meanwhile.
 
-        The hosts start together at a moment on the machine's shared clock, far enough ahead
-        for every probe to be running by then (twice the start-up lag measured so far: a
-        loaded machine is slow to exec), and keep their connections a moment after their last
-        reply, so the server holds them all at once while the watch looks; the watch ends
-        when they leave. Returns the verdict and what the watch saw (max_processes,
-        max_threads, max_established; {} without a watch).
+        The hosts start together at a moment on the machine's shared clock (twice the exec lag
+        measured so far ahead: a loaded machine is slow to start a probe), and keep their
+        connections until every host is done (they meet, see probes/echo_probe.py), so the
+        server holds them all at once while the watch looks; the watch ends when they leave.
+        Returns the verdict and what the watch saw (max_processes, max_threads, max_accepted;
+        {} without a watch).
         """
         drivers = self.drivers(hosts)
         clients = hosts * connections
         start_at = time.time() + min(10.0, max(1.0, 2 * self.lag))
-        release_at = start_at + (HOLD + self.lag if watch else 0.0)
         timeout += self.lag  # a loaded machine forks and schedules slowly
+        budget = start_at - time.time() + timeout * (rounds + 2) + 10
         step = {"step": "crowd", "connections": connections, "rounds": rounds, "timeout": timeout,
-                "start_at": start_at, "release_at": release_at}
-        budget = release_at - time.time() + timeout * (rounds + 2) + 5
-        calls = [lambda h=h, i=i: self.probe([{**step, "tag": f"h{i}"}], host=h, timeout=budget)
+                "start_at": start_at, "hold": max(0.5, self.lag) if watch else 0.0}
+        meets = self.meeting(drivers, budget - 5)
+        calls = [lambda h=h, i=i: self.probe([{**step, "tag": f"h{i}", "meet": meets[i]}], host=h, timeout=budget)
                  for i, h in enumerate(drivers)]
         if watch:
-            calls.insert(0, lambda: self.look("watch", release_at + 5 + self.lag, clients, PORT, timeout=budget))
+            calls.insert(0, lambda: self.look("watch", time.time() + budget, clients, PORT, timeout=budget + 5))
         results = together(*calls)
         seen = results.pop(0) if watch else {}
         merged = merge_crowds([r[0] if r else None for r in results])
         return self.verdict("crowd", merged, clients=clients, hosts=hosts), seen
 
     def wait_for(self, predicate: Callable[[dict], bool], seconds: float = 3.0) -> dict:
-        """Look at the server until `predicate(snapshot)` holds or `seconds` pass; the last snapshot."""
-        deadline = time.monotonic() + self.run.bound(seconds)
+        """Look at the server until `predicate(snapshot)` holds or `seconds` pass (longer on a machine
+        slow to exec: processes end slowly there too); the last snapshot."""
+        deadline = time.monotonic() + self.run.bound(seconds + 2 * self.lag)
         while True:
             now = self.look("now")
             if not now or predicate(now) or time.monotonic() >= deadline:

@@ -13,17 +13,17 @@ hung probe. Standard library only: the client image needs no rebuild.
 Steps (the keys each takes, with defaults):
     echo      text, timeout=3            one message, its echo back
     split     timeout=3                  UTF-8 text cut inside a character, sent as two segments
-    crowd     connections=10, rounds=3, timeout=4, start_at=0, release_at=0, tag=""
+    crowd     connections=10, rounds=3, timeout=4, start_at=0, hold=0, meet=None, tag=""
                                           N connections at once, each sends its own messages,
                                           each must get exactly its own bytes back; held open
-                                          until release_at
+                                          until every host is done (see Meeting), then `hold`
     silent    timeout=3, close_within=0  a connection that says nothing, while another is served;
                                           with close_within, the silent one must be closed by the
                                           server within that many seconds (settimeout)
     vanish    size=65536                 a connection that sends, then disappears with RST
     large     size=2097152, stall=3      a large echo read back slowly while it is still being sent
     halfclose timeout=3                  echo, shutdown(SHUT_WR), then the server must close (EOF)
-    flood     connections=550, timeout=5, hold=2, start_at=0
+    flood     connections=550, stall=3, limit=30, hold=0.5, start_at=0, meet=None
                                           open many connections, ask each for one echo: each is
                                           served, refused (closed or reset), or left hanging
 """
@@ -46,6 +46,66 @@ RST_LINGER = struct.pack("ii", 1, 0)
 
 class Refused(Exception):
     """The server did not accept a connection at all."""
+
+
+class Meeting:
+    """The hosts of one step wait for each other before letting their connections go.
+
+    A step run on several hosts at once (a crowd, a flood) holds its connections until every
+    host has finished, so the server holds them all at the same time however late one host
+    started on a busy machine. ``meet = {"peers": n, "port": p}`` makes this host the leader,
+    listening for the n others; ``meet = {"leader": ip, "port": p}`` makes it one of them.
+    """
+
+    def __init__(self, meet: dict | None) -> None:
+        self.meet = meet or {}
+        self.timeout = float(self.meet.get("timeout", 20.0))
+        self.listener = None
+        if self.meet.get("peers"):  # bound before any work, so the others can always find it
+            self.listener = socket.create_server(("0.0.0.0", int(self.meet["port"])))
+
+    def all_done(self) -> bool:
+        """Say this host is done and wait until every host is (False if one never came in time)."""
+        if not self.meet:
+            return True
+        deadline = time.monotonic() + self.timeout
+        if self.listener is not None:
+            return self._lead(deadline)
+        while time.monotonic() < deadline:
+            try:
+                conn = socket.create_connection((self.meet["leader"], int(self.meet["port"])), timeout=1)
+            except OSError:
+                time.sleep(0.1)
+                continue
+            with conn:
+                conn.sendall(b"done")
+                conn.settimeout(max(deadline - time.monotonic(), 0.1))
+                try:
+                    return conn.recv(16) == b"go"
+                except OSError:
+                    return False
+        return False
+
+    def _lead(self, deadline: float) -> bool:
+        others: list[socket.socket] = []
+        try:
+            while len(others) < int(self.meet["peers"]) and time.monotonic() < deadline:
+                self.listener.settimeout(max(deadline - time.monotonic(), 0.1))
+                try:
+                    conn, _ = self.listener.accept()
+                except OSError:
+                    break
+                others.append(conn)
+            for conn in others:
+                try:
+                    conn.sendall(b"go")
+                except OSError:
+                    pass
+        finally:
+            for conn in others:
+                conn.close()
+            self.listener.close()
+        return len(others) == int(self.meet["peers"])
 
 
 def connect(host: str, port: int, timeout: float, rcvbuf: int = 0) -> socket.socket:
@@ -139,14 +199,16 @@ def step_split(host, port, timeout=3.0):
     return {"ok": ok, "error": "" if ok else describe_shortfall(payload, got, why)}
 
 
-def step_crowd(host, port, connections=10, rounds=3, timeout=4.0, start_at=0.0, release_at=0.0, tag=""):
+def step_crowd(host, port, connections=10, rounds=3, timeout=4.0, start_at=0.0, hold=0.0, meet=None, tag=""):
     """N connections open at the same time; every one must get its own bytes back in time.
 
-    The hosts of one crowd share the machine's clock: they connect at `start_at` and keep
-    their connections until `release_at` (time.time()), so the server holds them all at once
-    while the checker looks at its processes and threads.
+    The hosts of one crowd share the machine's clock and connect together at `start_at`;
+    after their messages they keep their connections until every host is done (`meet`) and
+    `hold` seconds more, so the server holds them all at once while the checker looks at its
+    processes and threads.
     """
-    time.sleep(max(0.0, min(start_at - time.time(), 5.0)))
+    meeting = Meeting(meet)
+    time.sleep(max(0.0, min(start_at - time.time(), 10.0)))
     socks: list[socket.socket | None] = [None] * connections
     failures: list[dict] = []
     latencies: list[float] = []
@@ -193,7 +255,8 @@ def step_crowd(host, port, connections=10, rounds=3, timeout=4.0, start_at=0.0, 
     for thread in threads:
         thread.join(timeout * (rounds + 2))
     done = time.monotonic() - start
-    time.sleep(max(0.0, min(release_at - time.time(), 5.0)))  # the checker counts processes and threads now
+    meeting.all_done()
+    time.sleep(hold)  # the checker counts processes and threads now
     for sock in socks:
         if sock is not None:
             sock.close()
@@ -307,30 +370,35 @@ def raise_nofile() -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
-def step_flood(host, port, connections=550, timeout=5.0, hold=2.0, in_flight=100, start_at=0.0):
+def step_flood(host, port, connections=550, stall=3.0, limit=30.0, hold=0.5, in_flight=100, start_at=0.0,
+               meet=None):
     """Open many connections; each asks for one echo and ends served, refused or left hanging.
 
     At most `in_flight` connections are unresolved at a time (a SYN flood would only overflow
-    the server's accept queue); all of them stay open until the end, plus `hold` seconds, so
-    the server holds this host's connections while the other hosts open theirs. The hosts
-    share the machine's clock: `start_at` (time.time()) starts them together.
+    the server's accept queue). A connection still unresolved when nothing has moved for
+    `stall` seconds (or after `limit`) is left hanging: a slow server on a busy machine is
+    given the time it needs, one that stopped serving is not. The connections stay open
+    until every host is done (`meet`), so the server holds the whole flood at once.
     """
     if raise_nofile() < connections + 64:
         return {"ok": False, "error": "this client host cannot open that many descriptors"}
-    time.sleep(max(0.0, min(start_at - time.time(), 5.0)))
+    meeting = Meeting(meet)
+    time.sleep(max(0.0, min(start_at - time.time(), 10.0)))
     sel = selectors.DefaultSelector()
     socks: list[socket.socket] = []
     counts = {"served": 0, "refused": 0, "hanging": 0}
     pending: dict[int, str] = {}  # fd -> "connecting" | "asked"
-    deadline = time.monotonic() + timeout
+    began = moved = time.monotonic()
     started = 0
 
     def settle(sock: socket.socket, outcome: str) -> None:
+        nonlocal moved
         counts[outcome] += 1
         del pending[sock.fileno()]
         sel.unregister(sock)
+        moved = time.monotonic()
 
-    while (started < connections or pending) and time.monotonic() < deadline:
+    while (started < connections or pending) and time.monotonic() - moved < stall and time.monotonic() - began < limit:
         while started < connections and len(pending) < in_flight:
             started += 1
             sock = socket.socket()
@@ -354,6 +422,7 @@ def step_flood(host, port, connections=550, timeout=5.0, hold=2.0, in_flight=100
                     continue
                 pending[key.fd] = "asked"
                 sel.modify(sock, selectors.EVENT_READ)
+                moved = time.monotonic()
                 continue
             try:
                 data = sock.recv(256)
@@ -363,14 +432,15 @@ def step_flood(host, port, connections=550, timeout=5.0, hold=2.0, in_flight=100
                 data = b""
             settle(sock, "served" if data == b"?" else "refused")  # EOF, RST or a "server full" line
     counts["hanging"] = len(pending) + connections - started
-    if hold:
-        time.sleep(hold)
+    seconds = round(time.monotonic() - began, 2)
+    meeting.all_done()
+    time.sleep(hold)
     for sock in socks:
         sock.close()
     sel.close()
     return {"ok": counts["hanging"] == 0, "error": "" if not counts["hanging"] else
-            f"{counts['hanging']} connections neither served nor refused after {timeout:g} s",
-            "connections": connections, **counts}
+            f"{counts['hanging']} connections neither served nor refused, nothing moving for {stall:g} s",
+            "connections": connections, "seconds": seconds, **counts}
 
 
 STEPS = {

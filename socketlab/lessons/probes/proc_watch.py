@@ -8,9 +8,9 @@ would show, without their cost per sample.
     now PID            the tree under PID right now: processes, zombies, threads, descriptors,
                        open-files limit (soft, hard)
     watch PID UNTIL CLIENTS PORT
-                       sample every 20 ms: the most processes, threads and established TCP
-                       connections on PORT seen at once, until CLIENTS connections have come
-                       and started to leave, or the clock (time.time()) reaches UNTIL
+                       sample every 20 ms: the most processes, threads and accepted TCP
+                       connections on PORT seen at once, until CLIENTS connections have been
+                       accepted and started to leave, or the clock (time.time()) reaches UNTIL
     usage PID SECONDS PORT
                        over SECONDS: the CPU the tree used (a fraction of one core) and how often
                        one of its threads was running or ready to run (a spinning loop is, even
@@ -81,8 +81,12 @@ def snapshot(root: int) -> dict:
     }
 
 
-def connections_in(port: int, state: str = "01") -> int:
-    """TCP connections on local `port` in this host's network namespace, in `state` (01: established)."""
+def connections_in(port: int, state: str = "01", accepted: bool = False) -> int:
+    """TCP connections on local `port` in this host's network namespace, in `state` (01: established).
+
+    With `accepted`, only those the server has accepted: one still waiting in the listen
+    queue has no socket file yet (inode 0).
+    """
     count = 0
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
@@ -91,27 +95,27 @@ def connections_in(port: int, state: str = "01") -> int:
                 for line in f:
                     fields = line.split()
                     if fields[3] == state and int(fields[1].rsplit(":", 1)[1], 16) == port:
-                        count += 1
+                        count += not accepted or fields[9] != "0"
         except OSError:
             pass
     return count
 
 
 def watch(root: int, until: float, clients: int, port: int) -> dict:
-    most = {"processes": 0, "threads": 0, "established": 0}
+    most = {"processes": 0, "threads": 0, "accepted": 0}
     samples = 0
     while time.time() < until:
         procs = [p for p in tree(root) if p["state"] != "Z"]
-        now = connections_in(port)
+        now = connections_in(port, accepted=True)
         most["processes"] = max(most["processes"], len(procs))
         most["threads"] = max(most["threads"], sum(p["threads"] for p in procs))
-        most["established"] = max(most["established"], now)
+        most["accepted"] = max(most["accepted"], now)
         samples += 1
-        if most["established"] >= clients and now < clients:
+        if most["accepted"] >= clients and now < clients:
             break  # they all came, and now they are leaving
         time.sleep(0.02)
     return {"max_processes": most["processes"], "max_threads": most["threads"],
-            "max_established": most["established"], "samples": samples, **snapshot(root)}
+            "max_accepted": most["accepted"], "samples": samples, **snapshot(root)}
 
 
 def running(pids: list[int]) -> bool:
