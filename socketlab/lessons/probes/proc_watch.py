@@ -10,7 +10,8 @@ would show, without their cost per sample.
     watch PID UNTIL CLIENTS PORT
                        sample every 20 ms: the most processes, threads and accepted TCP
                        connections on PORT seen at once, until CLIENTS connections have been
-                       accepted and started to leave, or the clock (time.time()) reaches UNTIL
+                       accepted and started to leave, or every one left, or the clock
+                       (time.time()) reaches UNTIL
     usage PID SECONDS PORT
                        over SECONDS: the CPU the tree used (a fraction of one core) and how often
                        one of its threads was running or ready to run (a spinning loop is, even
@@ -104,6 +105,7 @@ def connections_in(port: int, state: str = "01", accepted: bool = False) -> int:
 def watch(root: int, until: float, clients: int, port: int) -> dict:
     most = {"processes": 0, "threads": 0, "accepted": 0}
     samples = 0
+    empty_since = None
     while time.time() < until:
         procs = [p for p in tree(root) if p["state"] != "Z"]
         now = connections_in(port, accepted=True)
@@ -113,6 +115,12 @@ def watch(root: int, until: float, clients: int, port: int) -> dict:
         samples += 1
         if most["accepted"] >= clients and now < clients:
             break  # they all came, and now they are leaving
+        if most["accepted"] and not now:
+            empty_since = empty_since or time.monotonic()
+            if time.monotonic() - empty_since > 1.0:
+                break  # they came and left without all being served at once (a server that queues them)
+        else:
+            empty_since = None
         time.sleep(0.02)
     return {"max_processes": most["processes"], "max_threads": most["threads"],
             "max_accepted": most["accepted"], "samples": samples, **snapshot(root)}
