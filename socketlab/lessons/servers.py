@@ -183,7 +183,7 @@ def single_task_verdict(seen: dict, clients: int, hint_zh: str, hint_en: str) ->
     if not watched(seen):
         return failed(*NOT_WATCHED, key="single", detail=json.dumps(seen))
     procs, threads = seen.get("max_processes", 0), seen.get("max_threads", 0)
-    detail = f"{clients} clients connected; seen at once: {procs} processes, {threads} threads"
+    detail = f"{clients} clients connected; seen at once: processes {procs}, threads {threads}"
     if procs <= 1 and threads <= 1:
         return passed(f"{clients} 个客户端同时在线，服务器始终只有 1 个进程、1 个线程",
                       f"with {clients} clients connected the server stayed one process with one thread",
@@ -219,7 +219,7 @@ def per_client_verdict(model: str, seen: dict, clients: int) -> Verdict:
         return failed(*NOT_WATCHED, key="processes" if model == "fork" else "threads", detail=json.dumps(seen))
     procs, threads = seen.get("max_processes", 0), seen.get("max_threads", 0)
     together = max(1, min(clients, seen.get("max_accepted", clients)))
-    detail = f"{together} connections accepted at once; seen at once: {procs} processes, {threads} threads"
+    detail = f"{together} connections accepted at once; seen at once: processes {procs}, threads {threads}"
     if model == "fork":
         return Text(
             "每个客户端一个子进程：{clients} 个客户端在线时同时有 {procs} 个进程",
