@@ -224,7 +224,7 @@ class RequestParser:
                 if end < 0:
                     if b"\n" in buf[:MAX_CHUNK_LINE + 2]:
                         raise ParseError(400, "chunked framing line without CRLF")
-                    if len(buf) > MAX_CHUNK_LINE:
+                    if len(buf) > MAX_CHUNK_LINE + 1:   # a full-length line and its CR may wait for the LF
                         raise ParseError(400, f"chunked framing line longer than {MAX_CHUNK_LINE} bytes")
                     return None
                 line = bytes(buf[:end])
@@ -265,36 +265,40 @@ class RequestParser:
                 if _REQUEST_LINE.match(line) is None:
                     _diagnose_request_line(line)
                 self._line_checked = True
-        if len(buf) > limits.max_header_bytes:
+        # The head counts without its final line end, of which "\n\r" may be here already.
+        if len(buf) > limits.max_header_bytes + 2:
             raise ParseError(431, f"request header block longer than {limits.max_header_bytes} bytes")
 
     def _parse_head(self, text: str) -> Request:
-        """A complete head (latin-1 text, one character per byte, without its final empty line)."""
+        """A complete head (latin-1 text, one character per byte, without its final empty line).
+
+        Checks run in the order `_check_incomplete` can apply them while the
+        head is still arriving (line length, request line, head size), so a
+        request gets the same answer however TCP cuts it.
+        """
         limits = self._limits
-        if len(text) > limits.max_header_bytes:
-            first = text.find("\n")
-            if first > limits.max_request_line or first < 0:
-                raise ParseError(414, f"request line longer than {limits.max_request_line} bytes")
-            raise ParseError(431, f"request header block longer than {limits.max_header_bytes} bytes")
-        plain = _PLAIN_HEAD.match(text)
-        if plain is not None:
-            method, target, minor, fields = plain.groups()
-            if len(method) + len(target) + 10 <= limits.max_request_line:   # "M T HTTP/1.x"
-                lines = fields.split("\r\n")   # lines[0] is "": the fields start after the request line
-                if len(lines) - 1 <= limits.max_headers:
-                    request = Request(method, target, "HTTP/1.0" if minor == "0" else "HTTP/1.1",
-                                      _parse_fields(lines, validated=True))
-                    self._check_framing(request, minor)
-                    return request
+        if len(text) <= limits.max_header_bytes:
+            plain = _PLAIN_HEAD.match(text)
+            if plain is not None:
+                method, target, minor, fields = plain.groups()
+                if len(method) + len(target) + 10 <= limits.max_request_line:   # "M T HTTP/1.x"
+                    lines = fields.split("\r\n")   # lines[0] is "": the fields start after the request line
+                    if len(lines) - 1 <= limits.max_headers:
+                        request = Request(method, target, "HTTP/1.0" if minor == "0" else "HTTP/1.1",
+                                          _parse_fields(lines, validated=True))
+                        self._check_framing(request, minor)
+                        return request
         lines = text.split("\n")
         line = lines[0].removesuffix("\r")
         if len(line) > limits.max_request_line:
             raise ParseError(414, f"request line longer than {limits.max_request_line} bytes")
-        if len(lines) - 1 > limits.max_headers:
-            raise ParseError(431, f"more than {limits.max_headers} header fields")
         match = _REQUEST_LINE.match(line)
         if match is None:
             _diagnose_request_line(line)
+        if len(text) > limits.max_header_bytes:
+            raise ParseError(431, f"request header block longer than {limits.max_header_bytes} bytes")
+        if len(lines) - 1 > limits.max_headers:
+            raise ParseError(431, f"more than {limits.max_headers} header fields")
         method, target, minor = match.groups()
         if _CONTROL.search(text) or _has_bare_cr(text):
             raise ParseError(400, "control character in the request head")
