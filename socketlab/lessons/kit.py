@@ -174,23 +174,32 @@ class Program:
         result = self.host.run("cat", self.pidfile, timeout=self.checkup.bound(10))
         return int(result.stdout) if result.exit_code == 0 and result.stdout.strip().isdigit() else None
 
-    def signal(self, sig: int = signals.SIGTERM) -> None:
-        """Send a signal to the program itself (not to its host or a wrapper)."""
-        self.host.sh(f"kill -{int(sig)} $(cat {self.pidfile}) 2>/dev/null", timeout=self.checkup.bound(10))
+    def signal(self, sig: int = signals.SIGTERM) -> bool:
+        """Send a signal to the program itself (not to its host or a wrapper); False if that failed."""
+        try:
+            result = self.host.sh(f"kill -{int(sig)} $(cat {self.pidfile})", timeout=self.checkup.bound(10) + 5)
+        except subprocess.TimeoutExpired:
+            return False
+        return result.exit_code == 0
 
     def stop(self, grace: float = 2) -> int | None:
-        """SIGTERM, then SIGKILL after `grace` seconds: its exit status (None if it never ended)."""
+        """SIGTERM, then SIGKILL after `grace` seconds: its exit status (None if it could not be ended in time).
+
+        The program runs under `docker exec`, whose client ends when the
+        program does: it has ended once that client has.
+        """
         if self.alive():
             self.signal(signals.SIGTERM)
             if self.wait_exit(grace) is None:
                 self.signal(signals.SIGKILL)
-                self.wait_exit(2)
-        if self.alive():  # its host is gone or docker no longer answers: end our side at least
+                self.wait_exit(10)
+        ended = not self.alive()
+        if not ended:  # docker no longer answers in time: end our side at least
             self.process.kill()
             self.process.wait(5)
         self.close_stdin()
         self.settle()
-        return self.process.returncode
+        return self.process.returncode if ended else None
 
     def wait_listening(self, port: int, proto: str = "tcp", timeout: float = 10) -> bool:
         """Wait until it listens on `port` (tcp) or has bound it (udp); False if it exited or the time ran out."""

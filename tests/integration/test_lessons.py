@@ -18,7 +18,7 @@ import pytest
 from socketlab.lessons.catalog import Lesson, WrongProgram, all_lessons
 from socketlab.lessons.cli import check_program
 from socketlab.lessons.kit import HostPool
-from socketlab.lessons.verdict import WIDTH, Verdict, columns, render
+from socketlab.lessons.verdict import WIDTH, Verdict, columns, failed, render
 
 from .lab import ComposeLab
 
@@ -36,7 +36,10 @@ def _run_case(lab: ComposeLab, pool: HostPool, case) -> tuple[list[Verdict], flo
     lesson, wrong = case
     program: Path = lesson.wrong_path(wrong) if wrong else lesson.reference_path
     started = time.monotonic()
-    verdicts = list(check_program(lesson, program, lab, pool=pool, label=f"test {case_id(case)}"))
+    try:
+        verdicts = list(check_program(lesson, program, lab, pool=pool, label=f"test {case_id(case)}"))
+    except Exception as exc:  # one broken checker must not hide every other lesson's result
+        verdicts = [failed("检查程序无法运行", "the checker could not run", detail=repr(exc), key="checker")]
     return verdicts, time.monotonic() - started
 
 
