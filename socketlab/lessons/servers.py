@@ -170,7 +170,7 @@ def cleanup_problems(before: dict, after: dict, close_wait: int, cpu_limit: floa
 
 def watched(seen: dict) -> bool:
     """Did the watch sample the server while clients were connected? (Not on a machine too busy to start it.)"""
-    return bool(seen) and seen.get("samples", 1) > 0 and seen.get("max_accepted", 1) > 0
+    return bool(seen) and seen.get("met", True) and seen.get("samples", 1) > 0 and seen.get("max_accepted", 1) > 0
 
 
 NOT_WATCHED = ("客户端在线时没能看到服务器的进程和线程（机器太忙？再检查一次）",
@@ -376,35 +376,36 @@ class EchoServer:
             if failing is not None:
                 return
 
-    def meeting(self, hosts: list[ClientHost], timeout: float) -> list[dict]:
-        """The `meet` option of a step run on `hosts` at once: the first leads, the others report to it."""
+    def meeting(self, hosts: list[ClientHost], timeout: float, watch: bool = False) -> list[dict]:
+        """The `meet` option of a step run on `hosts` at once: the first leads, the others (and
+        the watch on the server's host, with `watch`) report to it."""
         leader = hosts[0]
-        return [{"peers": len(hosts) - 1, "port": MEETING_PORT, "timeout": timeout}] + [
+        return [{"peers": len(hosts) - 1 + watch, "port": MEETING_PORT, "timeout": timeout}] + [
             {"leader": leader.ip, "port": MEETING_PORT, "timeout": timeout} for _ in hosts[1:]]
 
     def crowd(self, hosts: int = 2, connections: int = 12, rounds: int = 3, watch: bool = False,
               timeout: float = 4.0) -> tuple[Verdict, dict]:
         """Many clients at once from several hosts; with `watch`, the server's host is sampled meanwhile.
 
-        The hosts start together at a moment on the machine's shared clock (twice the exec lag
-        measured so far ahead: a loaded machine is slow to start a probe), and keep their
-        connections until every host is done (they meet, see probes/echo_probe.py), so the
-        server holds them all at once while the watch looks; the watch ends when they leave.
-        Returns the verdict and what the watch saw (max_processes, max_threads, max_accepted;
-        {} without a watch).
+        The hosts (and the watch) meet before the clients connect and again before they let
+        go (see Meeting in probes/echo_probe.py), so the server holds them all at once while
+        the watch looks, however slow a busy machine is to start a probe; the watch ends when
+        they leave. Returns the verdict and what the watch saw (max_processes, max_threads,
+        max_accepted; {} without a watch).
         """
         drivers = self.drivers(hosts)
         clients = hosts * connections
-        start_at = time.time() + min(10.0, max(1.0, 2 * self.lag))
         timeout += self.lag  # a loaded machine forks and schedules slowly
-        budget = start_at - time.time() + timeout * (rounds + 2) + 10
+        wait = 10 + 4 * self.lag  # for the slowest host to start its probe
+        budget = wait * 2 + timeout * (rounds + 2)
+        meets = self.meeting(drivers, wait + timeout * (rounds + 1), watch=watch)
         step = {"step": "crowd", "connections": connections, "rounds": rounds, "timeout": timeout,
-                "start_at": start_at, "hold": max(0.5, self.lag) if watch else 0.0}
-        meets = self.meeting(drivers, budget - 5)
+                "hold": 0.5 if watch else 0.0}
         calls = [lambda h=h, i=i: self.probe([{**step, "tag": f"h{i}", "meet": meets[i]}], host=h, timeout=budget)
                  for i, h in enumerate(drivers)]
         if watch:
-            calls.insert(0, lambda: self.look("watch", time.time() + budget, clients, PORT, timeout=budget + 5))
+            calls.insert(0, lambda: self.look("watch", budget, clients, PORT, drivers[0].ip, MEETING_PORT,
+                                              timeout=budget + wait))
         results = together(*calls)
         seen = results.pop(0) if watch else {}
         merged = merge_crowds([r[0] if r else None for r in results])

@@ -215,7 +215,7 @@ def test_watch_counts_a_thread_per_client_and_the_connections_held(serve) -> Non
         for sock in clients:
             sock.sendall(b"x")
             assert sock.recv(1) == b"x"
-        seen = watch.watch(server.process.pid, time.time() + 0.3, 5, server.port)
+        seen = watch.watch(server.process.pid, 0.3, 5, server.port)
     finally:
         for sock in clients:
             sock.close()
@@ -232,28 +232,41 @@ def test_usage_measures_a_spinning_loop(serve) -> None:
     assert spinning["running"] > 0.8 and waiting["running"] < 0.2 and waiting["cpu"] < 0.3
 
 
-def test_hosts_meet_before_letting_their_connections_go() -> None:
-    """The leader waits for the late follower; neither goes on alone."""
+def test_hosts_meet_to_start_together_and_to_let_go_together() -> None:
+    """The leader waits for a late host and for the watch; nobody lets go before the slowest is done."""
     import threading
 
     port = free_port()
-    leader = probe.Meeting({"peers": 1, "port": port, "timeout": 5})
-    done: list[tuple[str, float, bool]] = []
+    leader = probe.Meeting({"peers": 2, "port": port, "timeout": 5})
+    events: list[tuple[str, float]] = []
 
-    def follow() -> None:
-        time.sleep(0.5)  # a host that started late
-        done.append(("follower", time.monotonic(), probe.Meeting({"leader": "127.0.0.1", "port": port}).all_done()))
+    def late_host() -> None:
+        time.sleep(0.4)  # started late on a busy machine
+        meeting = probe.Meeting({"leader": "127.0.0.1", "port": port, "timeout": 5})
+        assert meeting.ready()
+        events.append(("late ready", time.monotonic()))
+        time.sleep(0.3)  # its clients take longer
+        assert meeting.all_done()
+        events.append(("late released", time.monotonic()))
 
-    thread = threading.Thread(target=follow)
+    host = threading.Thread(target=late_host)
+    watcher = threading.Thread(target=lambda: events.append(("watch", time.monotonic()))
+                               if watch.tell_ready("127.0.0.1", port, 5) else None)
     started = time.monotonic()
-    thread.start()
+    host.start()
+    watcher.start()
+    assert leader.ready()
+    events.append(("leader ready", time.monotonic()))
     assert leader.all_done()
-    done.append(("leader", time.monotonic(), True))
-    thread.join()
-    assert all(ok for _who, _t, ok in done) and min(t for _w, t, _ok in done) - started >= 0.5
-    alone = probe.Meeting({"peers": 1, "port": free_port(), "timeout": 0.3})
-    assert not alone.all_done()  # nobody came: it gives up in time
-    assert probe.Meeting(None).all_done()
+    events.append(("leader released", time.monotonic()))
+    host.join()
+    watcher.join()
+    at = dict(events)
+    assert at["leader ready"] - started >= 0.4 and "watch" in at
+    assert at["leader released"] - at["late ready"] >= 0.3  # the leader waited for the late host's clients
+    lonely = probe.Meeting({"peers": 1, "port": free_port(), "timeout": 0.3})
+    assert not lonely.ready()  # nobody came: it gives up in time
+    assert probe.Meeting(None).ready() and probe.Meeting(None).all_done()
 
 
 # ---------------------------------------------------------------- pure judgements

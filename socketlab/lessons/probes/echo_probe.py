@@ -13,7 +13,7 @@ hung probe. Standard library only: the client image needs no rebuild.
 Steps (the keys each takes, with defaults):
     echo      text, timeout=3            one message, its echo back
     split     timeout=3                  UTF-8 text cut inside a character, sent as two segments
-    crowd     connections=10, rounds=3, timeout=4, start_at=0, hold=0, meet=None, tag=""
+    crowd     connections=10, rounds=3, timeout=4, hold=0, meet=None, tag=""
                                           N connections at once, each sends its own messages,
                                           each must get exactly its own bytes back; held open
                                           until every host is done (see Meeting), then `hold`
@@ -23,7 +23,7 @@ Steps (the keys each takes, with defaults):
     vanish    size=65536                 a connection that sends, then disappears with RST
     large     size=2097152, stall=3      a large echo read back slowly while it is still being sent
     halfclose timeout=3                  echo, shutdown(SHUT_WR), then the server must close (EOF)
-    flood     connections=550, stall=3, limit=30, hold=0.5, start_at=0, meet=None
+    flood     connections=550, stall=3, limit=30, hold=0.5, meet=None
                                           open many connections, ask each for one echo: each is
                                           served, refused (closed or reset), or left hanging
 """
@@ -49,63 +49,87 @@ class Refused(Exception):
 
 
 class Meeting:
-    """The hosts of one step wait for each other before letting their connections go.
+    """The hosts of one step start together and let their connections go together.
 
-    A step run on several hosts at once (a crowd, a flood) holds its connections until every
-    host has finished, so the server holds them all at the same time however late one host
-    started on a busy machine. ``meet = {"peers": n, "port": p}`` makes this host the leader,
-    listening for the n others; ``meet = {"leader": ip, "port": p}`` makes it one of them.
+    A step run on several hosts at once (a crowd, a flood) must have the server hold all their
+    connections at the same time, however late one host (or the watch on the server's host)
+    started on a busy machine. So the hosts meet twice over a small TCP rendezvous on the lab
+    network: `ready` (nobody connects before everyone, the watch included, is there) and
+    `all_done` (nobody lets go before everyone is done). ``meet = {"peers": n, "port": p}``
+    makes this host the leader, listening for n others; ``meet = {"leader": ip, "port": p}``
+    makes it one of them. A follower that hangs up early (the watch, once it has started)
+    counts as done. Every wait is bounded by ``meet["timeout"]``.
     """
 
     def __init__(self, meet: dict | None) -> None:
         self.meet = meet or {}
-        self.timeout = float(self.meet.get("timeout", 20.0))
+        self.deadline = time.monotonic() + float(self.meet.get("timeout", 20.0))
         self.listener = None
+        self.others: list[socket.socket] = []
+        self.conn: socket.socket | None = None
         if self.meet.get("peers"):  # bound before any work, so the others can always find it
             self.listener = socket.create_server(("0.0.0.0", int(self.meet["port"])))
 
-    def all_done(self) -> bool:
-        """Say this host is done and wait until every host is (False if one never came in time)."""
+    def _left(self) -> float:
+        return max(self.deadline - time.monotonic(), 0.05)
+
+    def ready(self) -> bool:
+        """Wait until every host is there (False if one never came in time)."""
         if not self.meet:
             return True
-        deadline = time.monotonic() + self.timeout
         if self.listener is not None:
-            return self._lead(deadline)
-        while time.monotonic() < deadline:
-            try:
-                conn = socket.create_connection((self.meet["leader"], int(self.meet["port"])), timeout=1)
-            except OSError:
-                time.sleep(0.1)
-                continue
-            with conn:
-                conn.sendall(b"done")
-                conn.settimeout(max(deadline - time.monotonic(), 0.1))
-                try:
-                    return conn.recv(16) == b"go"
-                except OSError:
-                    return False
-        return False
-
-    def _lead(self, deadline: float) -> bool:
-        others: list[socket.socket] = []
-        try:
-            while len(others) < int(self.meet["peers"]) and time.monotonic() < deadline:
-                self.listener.settimeout(max(deadline - time.monotonic(), 0.1))
+            while len(self.others) < int(self.meet["peers"]) and time.monotonic() < self.deadline:
+                self.listener.settimeout(self._left())
                 try:
                     conn, _ = self.listener.accept()
                 except OSError:
                     break
-                others.append(conn)
-            for conn in others:
-                try:
-                    conn.sendall(b"go")
-                except OSError:
-                    pass
-        finally:
-            for conn in others:
-                conn.close()
+                conn.settimeout(self._left())
+                self.others.append(conn)
             self.listener.close()
-        return len(others) == int(self.meet["peers"])
+            self._tell_all(b"go")
+            return len(self.others) == int(self.meet["peers"])
+        while time.monotonic() < self.deadline:
+            try:
+                self.conn = socket.create_connection((self.meet["leader"], int(self.meet["port"])), timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        return self.conn is not None and self._hear(self.conn) == b"go"
+
+    def all_done(self) -> bool:
+        """Say this host is done and wait until every host is."""
+        if not self.meet:
+            return True
+        if self.listener is not None:
+            for conn in self.others:
+                self._hear(conn)  # b"done", or b"" from one that hung up
+            self._tell_all(b"release")
+            for conn in self.others:
+                conn.close()
+            return True
+        if self.conn is None:
+            return False
+        with self.conn:
+            try:
+                self.conn.sendall(b"done")
+            except OSError:
+                return False
+            return self._hear(self.conn) in (b"release", b"")
+
+    def _hear(self, conn: socket.socket) -> bytes:
+        conn.settimeout(self._left())
+        try:
+            return conn.recv(16)
+        except OSError:
+            return b""
+
+    def _tell_all(self, word: bytes) -> None:
+        for conn in self.others:
+            try:
+                conn.sendall(word)
+            except OSError:
+                pass
 
 
 def connect(host: str, port: int, timeout: float, rcvbuf: int = 0) -> socket.socket:
@@ -199,16 +223,15 @@ def step_split(host, port, timeout=3.0):
     return {"ok": ok, "error": "" if ok else describe_shortfall(payload, got, why)}
 
 
-def step_crowd(host, port, connections=10, rounds=3, timeout=4.0, start_at=0.0, hold=0.0, meet=None, tag=""):
+def step_crowd(host, port, connections=10, rounds=3, timeout=4.0, hold=0.0, meet=None, tag=""):
     """N connections open at the same time; every one must get its own bytes back in time.
 
-    The hosts of one crowd share the machine's clock and connect together at `start_at`;
-    after their messages they keep their connections until every host is done (`meet`) and
-    `hold` seconds more, so the server holds them all at once while the checker looks at its
-    processes and threads.
+    The hosts of one crowd (and the watch on the server's host) meet before connecting; after
+    their messages they keep their connections until every host is done and `hold` seconds
+    more, so the server holds them all at once while the watch counts its processes and threads.
     """
     meeting = Meeting(meet)
-    time.sleep(max(0.0, min(start_at - time.time(), 10.0)))
+    meeting.ready()
     socks: list[socket.socket | None] = [None] * connections
     failures: list[dict] = []
     latencies: list[float] = []
@@ -370,8 +393,7 @@ def raise_nofile() -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
-def step_flood(host, port, connections=550, stall=3.0, limit=30.0, hold=0.5, in_flight=100, start_at=0.0,
-               meet=None):
+def step_flood(host, port, connections=550, stall=3.0, limit=30.0, hold=0.5, in_flight=100, meet=None):
     """Open many connections; each asks for one echo and ends served, refused or left hanging.
 
     At most `in_flight` connections are unresolved at a time (a SYN flood would only overflow
@@ -383,7 +405,7 @@ def step_flood(host, port, connections=550, stall=3.0, limit=30.0, hold=0.5, in_
     if raise_nofile() < connections + 64:
         return {"ok": False, "error": "this client host cannot open that many descriptors"}
     meeting = Meeting(meet)
-    time.sleep(max(0.0, min(start_at - time.time(), 10.0)))
+    meeting.ready()
     sel = selectors.DefaultSelector()
     socks: list[socket.socket] = []
     counts = {"served": 0, "refused": 0, "hanging": 0}

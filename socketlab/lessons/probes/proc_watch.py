@@ -7,11 +7,12 @@ would show, without their cost per sample.
 
     now PID            the tree under PID right now: processes, zombies, threads, descriptors,
                        open-files limit (soft, hard)
-    watch PID UNTIL CLIENTS PORT
+    watch PID SECONDS CLIENTS PORT [LEADER MEETING_PORT]
                        sample every 20 ms: the most processes, threads and accepted TCP
                        connections on PORT seen at once, until CLIENTS connections have been
-                       accepted and started to leave, or every one left, or the clock
-                       (time.time()) reaches UNTIL
+                       accepted and started to leave, or every one left, or SECONDS pass;
+                       with LEADER, first tell the clients' hosts it is watching (they do not
+                       connect before: see Meeting in echo_probe.py)
     usage PID SECONDS PORT
                        over SECONDS: the CPU the tree used (a fraction of one core) and how often
                        one of its threads was running or ready to run (a spinning loop is, even
@@ -25,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import socket
 import sys
 import time
 
@@ -102,11 +104,26 @@ def connections_in(port: int, state: str = "01", accepted: bool = False) -> int:
     return count
 
 
-def watch(root: int, until: float, clients: int, port: int) -> dict:
+def tell_ready(leader: str, port: int, seconds: float) -> bool:
+    """Join the clients' meeting as one more host: they start once the watch is running."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((leader, port), timeout=1) as conn:
+                conn.settimeout(max(deadline - time.monotonic(), 0.05))
+                return conn.recv(16) == b"go"  # then hang up: the leader counts that as done
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+def watch(root: int, seconds: float, clients: int, port: int, leader: str = "", meeting_port: int = 0) -> dict:
     most = {"processes": 0, "threads": 0, "accepted": 0}
     samples = 0
     empty_since = None
-    while time.time() < until:
+    met = tell_ready(leader, meeting_port, seconds) if leader else True
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
         procs = [p for p in tree(root) if p["state"] != "Z"]
         now = connections_in(port, accepted=True)
         most["processes"] = max(most["processes"], len(procs))
@@ -123,7 +140,7 @@ def watch(root: int, until: float, clients: int, port: int) -> dict:
             empty_since = None
         time.sleep(0.02)
     return {"max_processes": most["processes"], "max_threads": most["threads"],
-            "max_accepted": most["accepted"], "samples": samples, **snapshot(root)}
+            "max_accepted": most["accepted"], "samples": samples, "met": met, **snapshot(root)}
 
 
 def running(pids: list[int]) -> bool:
@@ -174,7 +191,7 @@ if __name__ == "__main__":
             pid = f.read().strip()
     pid = int(pid)
     value = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0
-    extra = [int(a) for a in sys.argv[4:]]
+    extra = [int(a) if a.isdigit() else a for a in sys.argv[4:]]
     report = {"now": lambda: snapshot(pid), "watch": lambda: watch(pid, value, *extra),
               "usage": lambda: usage(pid, value, *extra), "nofile": lambda: nofile(pid, int(value))}[mode]()
     print(json.dumps(report))
