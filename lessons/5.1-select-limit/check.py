@@ -47,8 +47,8 @@ LIMIT = Text(
 def flood_detail(reports: list[dict], nofile: list) -> str:
     lines = [f"server's open-files limit (soft, hard): {nofile}"]
     for i, report in enumerate(reports):
-        lines.append(f"client host {i + 1}: " + (", ".join(f"{k} {report[k]}" for k in ("served", "refused", "hanging"))
-                                                 if "served" in report else report.get("error", "no report")))
+        counts = ", ".join(f"{k} {report[k]}" for k in ("served", "refused", "hanging", "unconnected") if k in report)
+        lines.append(f"client host {i + 1}: " + (counts or report.get("error", "no report")))
     return "\n".join(lines)
 
 

@@ -397,9 +397,11 @@ def step_flood(host, port, connections=550, stall=3.0, limit=30.0, hold=0.5, in_
     """Open many connections; each asks for one echo and ends served, refused or left hanging.
 
     At most `in_flight` connections are unresolved at a time (a SYN flood would only overflow
-    the server's accept queue). A connection still unresolved when nothing has moved for
-    `stall` seconds (or after `limit`) is left hanging: a slow server on a busy machine is
-    given the time it needs, one that stopped serving is not. The connections stay open
+    the server's accept queue). A connection that was asked and still has no answer when
+    nothing has moved for `stall` seconds (or after `limit`) is left hanging: a slow server
+    on a busy machine is given the time it needs, one that stopped serving is not. One still
+    connecting then (its SYN dropped by a full accept queue, waiting for the retry) is counted
+    apart, as unconnected. The connections stay open
     until every host is done (`meet`), so the server holds the whole flood at once.
     """
     if raise_nofile() < connections + 64:
@@ -408,7 +410,7 @@ def step_flood(host, port, connections=550, stall=3.0, limit=30.0, hold=0.5, in_
     meeting.ready()
     sel = selectors.DefaultSelector()
     socks: list[socket.socket] = []
-    counts = {"served": 0, "refused": 0, "hanging": 0}
+    counts = {"served": 0, "refused": 0, "hanging": 0, "unconnected": 0}
     pending: dict[int, str] = {}  # fd -> "connecting" | "asked"
     began = moved = time.monotonic()
     started = 0
@@ -453,7 +455,10 @@ def step_flood(host, port, connections=550, stall=3.0, limit=30.0, hold=0.5, in_
             except OSError:
                 data = b""
             settle(sock, "served" if data == b"?" else "refused")  # EOF, RST or a "server full" line
-    counts["hanging"] = len(pending) + connections - started
+    # Still connecting: the server's accept queue was full and the SYN waits for its retry (a slow
+    # server, not a wrong one). Connected and asked, with no answer: left hanging by the server.
+    counts["unconnected"] = sum(state == "connecting" for state in pending.values()) + connections - started
+    counts["hanging"] = sum(state == "asked" for state in pending.values())
     seconds = round(time.monotonic() - began, 2)
     meeting.all_done()
     time.sleep(hold)
