@@ -28,7 +28,7 @@ def check(run, program):
     yield verdict
     if not verdict.passed:
         return
-    crowd, seen = server.crowd(hosts=2, connections=CLIENTS_PER_HOST, watch=True)
+    crowd, seen = server.crowd(hosts=2, connections=CLIENTS_PER_HOST, watch=True, after=3.0)
     yield crowd
     if not crowd.passed:
         return
@@ -36,7 +36,7 @@ def check(run, program):
     yield verdict
     if not verdict.passed:
         return
-    verdict = threads_ended_verdict(server.wait_for(lambda now: now["threads"] <= 1))
+    verdict = threads_ended_verdict(seen.get("after", {}))
     yield verdict
     if not verdict.passed:
         return

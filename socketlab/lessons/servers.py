@@ -384,39 +384,33 @@ class EchoServer:
             {"leader": leader.ip, "port": MEETING_PORT, "timeout": timeout} for _ in hosts[1:]]
 
     def crowd(self, hosts: int = 2, connections: int = 12, rounds: int = 3, watch: bool = False,
-              timeout: float = 4.0) -> tuple[Verdict, dict]:
+              timeout: float = 4.0, after: float = 1.0) -> tuple[Verdict, dict]:
         """Many clients at once from several hosts; with `watch`, the server's host is sampled meanwhile.
 
         The hosts (and the watch) meet before the clients connect and again before they let
         go (see Meeting in probes/echo_probe.py), so the server holds them all at once while
-        the watch looks, however slow a busy machine is to start a probe; the watch ends when
-        they leave. Returns the verdict and what the watch saw (max_processes, max_threads,
-        max_accepted; {} without a watch).
+        the watch looks, however slow a busy machine is to start a probe; once they have left,
+        the watch looks at how the server settles for up to `after` seconds. Returns the
+        verdict and what the watch saw: max_processes, max_threads, max_accepted, and under
+        "after" the server's CPU, state, descriptors and CLOSE_WAIT once the clients were gone
+        ({} without a watch).
         """
         drivers = self.drivers(hosts)
         clients = hosts * connections
         timeout += self.lag  # a loaded machine forks and schedules slowly
         wait = 10 + 4 * self.lag  # for the slowest host to start its probe
-        budget = wait * 2 + timeout * (rounds + 2)
+        after += 2 * self.lag
+        budget = wait * 2 + timeout * (rounds + 2) + after
         meets = self.meeting(drivers, wait + timeout * (rounds + 1), watch=watch)
         step = {"step": "crowd", "connections": connections, "rounds": rounds, "timeout": timeout,
                 "hold": 0.5 if watch else 0.0}
         calls = [lambda h=h, i=i: self.probe([{**step, "tag": f"h{i}", "meet": meets[i]}], host=h, timeout=budget)
                  for i, h in enumerate(drivers)]
         if watch:
-            calls.insert(0, lambda: self.look("watch", budget, clients, PORT, drivers[0].ip, MEETING_PORT,
-                                              timeout=budget + wait))
+            spec = {"clients": clients, "port": PORT, "seconds": budget - after, "leader": drivers[0].ip,
+                    "meeting_port": MEETING_PORT, "after": after}
+            calls.insert(0, lambda: self.look("watch", json.dumps(spec), timeout=budget + wait))
         results = together(*calls)
         seen = results.pop(0) if watch else {}
         merged = merge_crowds([r[0] if r else None for r in results])
         return self.verdict("crowd", merged, clients=clients, hosts=hosts), seen
-
-    def wait_for(self, predicate: Callable[[dict], bool], seconds: float = 3.0) -> dict:
-        """Look at the server until `predicate(snapshot)` holds or `seconds` pass (longer on a machine
-        slow to exec: processes end slowly there too); the last snapshot."""
-        deadline = time.monotonic() + self.run.bound(seconds + 2 * self.lag)
-        while True:
-            now = self.look("now")
-            if not now or predicate(now) or time.monotonic() >= deadline:
-                return now
-            time.sleep(0.2)

@@ -204,8 +204,9 @@ def test_watch_sees_a_fork_servers_children_and_its_zombies(serve) -> None:
     deadline = time.monotonic() + 5
     while watch.snapshot(pid)["processes"] != 1 and time.monotonic() < deadline:
         time.sleep(0.05)
-    now = watch.snapshot(pid)  # the children of the readiness probe's connection and of ours
-    assert now["zombies"] == 2 and now["processes"] == 1 and now["fds"] > 0
+    now = watch.snapshot(pid)  # ours, and the readiness probe's unless the next start() reaped it
+    assert now["zombies"] >= 1 and now["processes"] == 1 and now["fds"] > 0
+    assert not watch.quiet(now)
 
 
 def test_watch_counts_a_thread_per_client_and_the_connections_held(serve) -> None:
@@ -215,7 +216,7 @@ def test_watch_counts_a_thread_per_client_and_the_connections_held(serve) -> Non
         for sock in clients:
             sock.sendall(b"x")
             assert sock.recv(1) == b"x"
-        seen = watch.watch(server.process.pid, 0.3, 5, server.port)
+        seen = watch.watch(server.process.pid, 5, server.port, seconds=0.3)
     finally:
         for sock in clients:
             sock.close()

@@ -1,23 +1,24 @@
 """Look at a learner's server from its own host: its processes, threads, descriptors and CPU.
 
-Run on the server's host as ``python3 - MODE PID [SECONDS]`` (this file's text on stdin);
+Run on the server's host as ``python3 - MODE PID [ARG]`` (this file's text on stdin);
 prints one JSON line. PID may be the path of a file holding the pid (the checker's pidfile):
-one `docker exec` fewer. Reads /proc only, so it sees what `ps`, `pstree` and `ls /proc/PID/fd`
-would show, without their cost per sample.
+one `docker exec` fewer. Reads /proc only, so it sees what `ps`, `pstree`, `ss` and
+`ls /proc/PID/fd` would show, without their cost per sample.
 
     now PID            the tree under PID right now: processes, zombies, threads, descriptors,
                        open-files limit (soft, hard)
-    watch PID SECONDS CLIENTS PORT [LEADER MEETING_PORT]
-                       sample every 20 ms: the most processes, threads and accepted TCP
-                       connections on PORT seen at once, until CLIENTS connections have been
-                       accepted and started to leave, or every one left, or SECONDS pass;
-                       with LEADER, first tell the clients' hosts it is watching (they do not
-                       connect before: see Meeting in echo_probe.py)
     usage PID SECONDS PORT
                        over SECONDS: the CPU the tree used (a fraction of one core) and how often
                        one of its threads was running or ready to run (a spinning loop is, even
                        when a loaded machine gives it little CPU); then `now` and the connections
                        on PORT left in CLOSE_WAIT
+    watch PID JSON     {"clients": n, "port": p, "seconds": s, "leader": ip, "meeting_port": q,
+                       "after": a}: first tell the clients' hosts it is watching (they connect
+                       only then: see Meeting in echo_probe.py); sample every 20 ms the most
+                       processes, threads and accepted connections on the port seen at once,
+                       until the n clients have been accepted and start to leave, or every one
+                       left, or s seconds pass; then, the clients gone, watch the server settle
+                       for up to a seconds (at least one): its `usage` then, under "after"
     nofile PID N       raise PID's soft open-files limit to N (at most the hard one), then `now`
 """
 
@@ -104,6 +105,45 @@ def connections_in(port: int, state: str = "01", accepted: bool = False) -> int:
     return count
 
 
+def running(pids: list[int]) -> bool:
+    """Is one thread of these processes running or ready to run (state R)?"""
+    for pid in pids:
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{task}/stat") as f:
+                    raw = f.read()
+            except OSError:
+                continue
+            if raw[raw.rindex(")") + 2] == "R":
+                return True
+    return False
+
+
+def usage(root: int, seconds: float, port: int, settled=None) -> dict:
+    """CPU and readiness to run over `seconds` (or until `settled(snapshot)` holds, after at least one)."""
+    before = snapshot(root)["ticks"]
+    start = time.monotonic()
+    samples = busy = 0
+    while True:
+        elapsed = time.monotonic() - start
+        if elapsed >= seconds:
+            break
+        if elapsed >= 1.0 and settled is not None and samples % 10 == 0 and settled(snapshot(root)):
+            break
+        samples += 1
+        busy += running([p["pid"] for p in tree(root)])
+        time.sleep(0.01)
+    after = snapshot(root)
+    after["cpu"] = round((after["ticks"] - before) / TICKS / (time.monotonic() - start), 3)
+    after["running"] = round(busy / max(samples, 1), 2)
+    after["close_wait"] = connections_in(port, "08")
+    return after
+
+
 def tell_ready(leader: str, port: int, seconds: float) -> bool:
     """Join the clients' meeting as one more host: they start once the watch is running."""
     deadline = time.monotonic() + seconds
@@ -117,7 +157,13 @@ def tell_ready(leader: str, port: int, seconds: float) -> bool:
     return False
 
 
-def watch(root: int, seconds: float, clients: int, port: int, leader: str = "", meeting_port: int = 0) -> dict:
+def quiet(now: dict) -> bool:
+    """Every child and every thread of the clients' time has ended, and none is left a zombie."""
+    return now["processes"] <= 1 and now["threads"] <= 1 and not now["zombies"]
+
+
+def watch(root: int, clients: int, port: int, seconds: float = 30.0, leader: str = "", meeting_port: int = 0,
+          after: float = 1.0) -> dict:
     most = {"processes": 0, "threads": 0, "accepted": 0}
     samples = 0
     empty_since = None
@@ -139,42 +185,11 @@ def watch(root: int, seconds: float, clients: int, port: int, leader: str = "", 
         else:
             empty_since = None
         time.sleep(0.02)
+    while connections_in(port) and time.monotonic() < end:  # the last clients are still leaving
+        time.sleep(0.05)
     return {"max_processes": most["processes"], "max_threads": most["threads"],
-            "max_accepted": most["accepted"], "samples": samples, "met": met, **snapshot(root)}
-
-
-def running(pids: list[int]) -> bool:
-    """Is one thread of these processes running or ready to run (state R)?"""
-    for pid in pids:
-        try:
-            tasks = os.listdir(f"/proc/{pid}/task")
-        except OSError:
-            continue
-        for task in tasks:
-            try:
-                with open(f"/proc/{pid}/task/{task}/stat") as f:
-                    raw = f.read()
-            except OSError:
-                continue
-            if raw[raw.rindex(")") + 2] == "R":
-                return True
-    return False
-
-
-def usage(root: int, seconds: float, port: int) -> dict:
-    before = snapshot(root)["ticks"]
-    start = time.monotonic()
-    pids = [p["pid"] for p in tree(root)]
-    samples = busy = 0
-    while time.monotonic() - start < seconds:
-        samples += 1
-        busy += running(pids)
-        time.sleep(0.01)
-    after = snapshot(root)
-    after["cpu"] = round((after["ticks"] - before) / TICKS / (time.monotonic() - start), 3)
-    after["running"] = round(busy / max(samples, 1), 2)
-    after["close_wait"] = connections_in(port, "08")
-    return after
+            "max_accepted": most["accepted"], "samples": samples, "met": met,
+            "after": usage(root, max(after, 1.0), port, settled=quiet)}
 
 
 def nofile(root: int, wanted: int) -> dict:
@@ -184,14 +199,22 @@ def nofile(root: int, wanted: int) -> dict:
     return snapshot(root)
 
 
-if __name__ == "__main__":
-    mode, pid = sys.argv[1], sys.argv[2]
+def main(argv: list[str]) -> dict:
+    mode, pid = argv[0], argv[1]
     if not pid.isdigit():
         with open(pid) as f:
             pid = f.read().strip()
-    pid = int(pid)
-    value = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0
-    extra = [int(a) if a.isdigit() else a for a in sys.argv[4:]]
-    report = {"now": lambda: snapshot(pid), "watch": lambda: watch(pid, value, *extra),
-              "usage": lambda: usage(pid, value, *extra), "nofile": lambda: nofile(pid, int(value))}[mode]()
-    print(json.dumps(report))
+    root = int(pid)
+    if mode == "now":
+        return snapshot(root)
+    if mode == "usage":
+        return usage(root, float(argv[2]), int(argv[3]))
+    if mode == "watch":
+        return watch(root, **json.loads(argv[2]))
+    if mode == "nofile":
+        return nofile(root, int(argv[2]))
+    raise SystemExit(f"unknown mode {mode!r}")
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(sys.argv[1:])))
