@@ -68,9 +68,10 @@ def check(run, program):
     if not verdict.passed:
         return
     drivers = server.drivers(HOSTS)
-    step = {"step": "flood", "connections": PER_HOST, "stall": 3, "limit": 30}
-    meets = server.meeting(drivers, 45)
-    results = together(*[lambda h=h, m=m: server.probe([{**step, "meet": m}], host=h, timeout=60)
+    stall = max(3.0, 3 * server.lag)  # a starved server on a loaded machine pauses; one that stopped does not resume
+    step = {"step": "flood", "connections": PER_HOST, "stall": stall, "limit": 30 + stall}
+    meets = server.meeting(drivers, 45 + stall)
+    results = together(*[lambda h=h, m=m: server.probe([{**step, "meet": m}], host=h, timeout=60 + 2 * stall)
                          for h, m in zip(drivers, meets, strict=True)])
     reports = [r[0] for r in results]
     detail = flood_detail(reports, limits.get("nofile"))

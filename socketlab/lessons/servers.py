@@ -101,10 +101,10 @@ TEXTS: dict[str, Text] = {
         "after a client vanished (RST) the server stopped serving",
         *RECONNECT),
     "large": Text(
-        "2 MiB 的回显发给一个读得很慢的客户端，一个字节不少",
-        "a 2 MiB echo to a slow reader arrives whole",
-        "2 MiB 的回显发给一个读得很慢的客户端，没有完整收到",
-        "a 2 MiB echo to a slow reader did not arrive whole",
+        "2 MiB 的回显，客户端发完才开始读：一个字节不少",
+        "a 2 MiB echo, read only once all was sent: it arrives whole",
+        "2 MiB 的回显，客户端发完才开始读：没有完整收到",
+        "a 2 MiB echo, read only once all was sent: it did not arrive whole",
         "非阻塞的 send 可能只发出一部分（或抛出 BlockingIOError）：没发完的留在这个连接的缓冲区里，等它可写时再发",
         "a non-blocking send may send only part (or raise BlockingIOError): keep the rest in the connection's "
         "buffer and send it when the socket is writable"),

@@ -21,7 +21,7 @@ Steps (the keys each takes, with defaults):
                                           with close_within, the silent one must be closed by the
                                           server within that many seconds (settimeout)
     vanish    size=65536                 a connection that sends, then disappears with RST
-    large     size=2097152, stall=3      a large echo read back slowly while it is still being sent
+    large     size=2097152, stall=3      a large echo, read only once it has all been sent
     halfclose timeout=3                  echo, shutdown(SHUT_WR), then the server must close (EOF)
     flood     connections=550, stall=3, limit=30, hold=0.5, meet=None
                                           open many connections, ask each for one echo: each is
@@ -331,24 +331,26 @@ def step_vanish(host, port, size=65536):
 
 
 def step_large(host, port, size=2 * 1024 * 1024, stall=3.0):
-    """A large echo to a slow reader: one thread sends it all while the reader takes its time.
+    """A large echo to a client that reads nothing until it has sent it all (or the server stops taking it).
 
-    The server's replies outrun the reader (a small receive buffer, read every few ms), so its
-    non-blocking send soon takes only part of the data (or none): it must keep the rest and
-    send it when the socket is writable again.
-    Sending and reading at the same time keeps this fair to a server that stops reading a
-    client who does not read its replies (back-pressure): nothing deadlocks. The step fails
+    The replies pile up: the client's small receive window fills, then the server's send
+    buffer, and the server's non-blocking send takes only part of the data, or none: it must
+    keep the rest and send it once the socket is writable again. A server that stops reading
+    a client who does not read (back-pressure) is fair too: when the sending makes no
+    progress for a second the client starts reading, while it still sends. The step fails
     when no byte comes back for `stall` seconds.
     """
-    payload = os.urandom(size)
+    payload = memoryview(os.urandom(size))
+    sent = [0]
     failure: list[str] = []
     with connect(host, port, stall, rcvbuf=32768) as sock:
         start = time.monotonic()
-        sock.settimeout(stall)
+        sock.settimeout(stall + 1.0)
 
         def send_all() -> None:
             try:
-                sock.sendall(payload)
+                while sent[0] < size:
+                    sent[0] += sock.send(payload[sent[0]:sent[0] + 65536])
             except TimeoutError:
                 failure.append("the server stopped reading what the client sent")
             except OSError as exc:
@@ -356,6 +358,11 @@ def step_large(host, port, size=2 * 1024 * 1024, stall=3.0):
 
         sender = threading.Thread(target=send_all, daemon=True)
         sender.start()
+        last, moved = 0, time.monotonic()
+        while sender.is_alive() and time.monotonic() - moved < 1.0:  # read nothing while sending goes on
+            time.sleep(0.05)
+            if sent[0] != last:
+                last, moved = sent[0], time.monotonic()
         got = bytearray()
         why = ""
         while len(got) < size:
@@ -363,11 +370,10 @@ def step_large(host, port, size=2 * 1024 * 1024, stall=3.0):
             got += part
             if why:
                 break
-            time.sleep(0.005)  # a slow reader: about 10 MB/s
         sender.join(stall)
     got = bytes(got)
     ok = got == payload
-    error = "" if ok else (failure[0] if failure and not got else describe_shortfall(payload, got, why))
+    error = "" if ok else (failure[0] if failure and not got else describe_shortfall(bytes(payload), got, why))
     return {"ok": ok, "error": error, "seconds": round(time.monotonic() - start, 2), "received": len(got)}
 
 
