@@ -234,37 +234,45 @@ def test_usage_measures_a_spinning_loop(serve) -> None:
 
 
 def test_hosts_meet_to_start_together_and_to_let_go_together() -> None:
-    """The leader waits for a late host and for the watch; nobody lets go before the slowest is done."""
+    """The leader waits for a late host and for the watch; nobody lets go before the slowest host is
+    done and the watch has sampled them all."""
     import threading
 
     port = free_port()
     leader = probe.Meeting({"peers": 2, "port": port, "timeout": 5})
-    events: list[tuple[str, float]] = []
+    events: dict[str, float] = {}
 
     def late_host() -> None:
         time.sleep(0.4)  # started late on a busy machine
         meeting = probe.Meeting({"leader": "127.0.0.1", "port": port, "timeout": 5})
         assert meeting.ready()
-        events.append(("late ready", time.monotonic()))
+        events["late ready"] = time.monotonic()
         time.sleep(0.3)  # its clients take longer
         assert meeting.all_done()
-        events.append(("late released", time.monotonic()))
+        events["late released"] = time.monotonic()
 
-    host = threading.Thread(target=late_host)
-    watcher = threading.Thread(target=lambda: events.append(("watch", time.monotonic()))
-                               if watch.tell_ready("127.0.0.1", port, 5) else None)
+    def the_watch() -> None:
+        meeting = watch.Leader("127.0.0.1", port, 5)
+        assert meeting.met
+        events["watch started"] = time.monotonic()
+        while not meeting.asked_to_sample():
+            time.sleep(0.01)
+        events["watch asked"] = time.monotonic()
+        meeting.sampled()
+
+    threads = [threading.Thread(target=late_host), threading.Thread(target=the_watch)]
     started = time.monotonic()
-    host.start()
-    watcher.start()
+    for thread in threads:
+        thread.start()
     assert leader.ready()
-    events.append(("leader ready", time.monotonic()))
+    events["leader ready"] = time.monotonic()
     assert leader.all_done()
-    events.append(("leader released", time.monotonic()))
-    host.join()
-    watcher.join()
-    at = dict(events)
-    assert at["leader ready"] - started >= 0.4 and "watch" in at
-    assert at["leader released"] - at["late ready"] >= 0.3  # the leader waited for the late host's clients
+    events["leader released"] = time.monotonic()
+    for thread in threads:
+        thread.join()
+    assert events["leader ready"] - started >= 0.4
+    assert events["watch asked"] - events["late ready"] >= 0.3  # asked only once the late host was done
+    assert events["leader released"] >= events["watch asked"]
     lonely = probe.Meeting({"peers": 1, "port": free_port(), "timeout": 0.3})
     assert not lonely.ready()  # nobody came: it gives up in time
     assert probe.Meeting(None).ready() and probe.Meeting(None).all_done()

@@ -53,28 +53,45 @@ class Meeting:
 
     A step run on several hosts at once (a crowd, a flood) must have the server hold all their
     connections at the same time, however late one host (or the watch on the server's host)
-    started on a busy machine. So the hosts meet twice over a small TCP rendezvous on the lab
-    network: `ready` (nobody connects before everyone, the watch included, is there) and
-    `all_done` (nobody lets go before everyone is done). ``meet = {"peers": n, "port": p}``
-    makes this host the leader, listening for n others; ``meet = {"leader": ip, "port": p}``
-    makes it one of them. A follower that hangs up early (the watch, once it has started)
-    counts as done. Every wait is bounded by ``meet["timeout"]``.
+    started on a busy machine. So they meet over a small TCP rendezvous on the lab network,
+    one word per line: each follower says who it is (``host`` or ``watch``); ``ready`` lets
+    nobody connect before everyone is there (``go``); ``all_done`` lets nobody go before every
+    host is done, and before the watch, asked to ``sample`` then, has seen the server holding
+    them all (``done``); then ``release``. ``meet = {"peers": n, "port": p}`` makes this host
+    the leader, listening for n others; ``meet = {"leader": ip, "port": p}`` makes it one of
+    them. Every wait is bounded by ``meet["timeout"]``; a peer that hangs up counts as done.
     """
 
-    def __init__(self, meet: dict | None) -> None:
+    def __init__(self, meet: dict | None, role: str = "host") -> None:
         self.meet = meet or {}
+        self.role = role
         self.deadline = time.monotonic() + float(self.meet.get("timeout", 20.0))
         self.listener = None
-        self.others: list[socket.socket] = []
+        self.others: list[tuple[str, socket.socket, object]] = []  # (role, socket, its line reader)
         self.conn: socket.socket | None = None
+        self.lines = None
         if self.meet.get("peers"):  # bound before any work, so the others can always find it
             self.listener = socket.create_server(("0.0.0.0", int(self.meet["port"])))
 
     def _left(self) -> float:
         return max(self.deadline - time.monotonic(), 0.05)
 
+    def _hear(self, conn: socket.socket, lines) -> str:
+        conn.settimeout(self._left())
+        try:
+            return lines.readline().decode().strip()
+        except (OSError, ValueError):
+            return ""
+
+    @staticmethod
+    def _say(conn: socket.socket, word: str) -> None:
+        try:
+            conn.sendall(word.encode() + b"\n")
+        except OSError:
+            pass
+
     def ready(self) -> bool:
-        """Wait until every host is there (False if one never came in time)."""
+        """Wait until every peer is there (False if one never came in time)."""
         if not self.meet:
             return True
         if self.listener is not None:
@@ -84,52 +101,44 @@ class Meeting:
                     conn, _ = self.listener.accept()
                 except OSError:
                     break
-                conn.settimeout(self._left())
-                self.others.append(conn)
+                lines = conn.makefile("rb")
+                self.others.append((self._hear(conn, lines), conn, lines))
             self.listener.close()
-            self._tell_all(b"go")
+            for _role, conn, _lines in self.others:
+                self._say(conn, "go")
             return len(self.others) == int(self.meet["peers"])
-        while time.monotonic() < self.deadline:
+        while self.conn is None and time.monotonic() < self.deadline:
             try:
                 self.conn = socket.create_connection((self.meet["leader"], int(self.meet["port"])), timeout=1)
-                break
             except OSError:
                 time.sleep(0.1)
-        return self.conn is not None and self._hear(self.conn) == b"go"
+        if self.conn is None:
+            return False
+        self.lines = self.conn.makefile("rb")
+        self._say(self.conn, self.role)
+        return self._hear(self.conn, self.lines) == "go"
 
     def all_done(self) -> bool:
-        """Say this host is done and wait until every host is."""
+        """Say this host is done and wait until every host is (and the watch has looked)."""
         if not self.meet:
             return True
         if self.listener is not None:
-            for conn in self.others:
-                self._hear(conn)  # b"done", or b"" from one that hung up
-            self._tell_all(b"release")
-            for conn in self.others:
+            for role, conn, lines in self.others:
+                if role == "host":
+                    self._hear(conn, lines)  # "done", or "" from one that hung up
+            for role, conn, lines in self.others:
+                if role == "watch":
+                    self._say(conn, "sample")
+                    self._hear(conn, lines)
+            for _role, conn, _lines in self.others:
+                self._say(conn, "release")
                 conn.close()
             return True
         if self.conn is None:
             return False
         with self.conn:
-            try:
-                self.conn.sendall(b"done")
-            except OSError:
-                return False
-            return self._hear(self.conn) in (b"release", b"")
-
-    def _hear(self, conn: socket.socket) -> bytes:
-        conn.settimeout(self._left())
-        try:
-            return conn.recv(16)
-        except OSError:
-            return b""
-
-    def _tell_all(self, word: bytes) -> None:
-        for conn in self.others:
-            try:
-                conn.sendall(word)
-            except OSError:
-                pass
+            self._say(self.conn, "done")
+            return self._hear(self.conn, self.lines) in ("release", "")
 
 
 def connect(host: str, port: int, timeout: float, rcvbuf: int = 0) -> socket.socket:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import select
 import socket
 import sys
 import time
@@ -144,17 +145,48 @@ def usage(root: int, seconds: float, port: int, settled=None) -> dict:
     return after
 
 
-def tell_ready(leader: str, port: int, seconds: float) -> bool:
-    """Join the clients' meeting as one more host: they start once the watch is running."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+class Leader:
+    """The watch's side of the clients' meeting (see Meeting in echo_probe.py): the clients
+    connect only once it is watching, and do not leave before it has sampled them all."""
+
+    def __init__(self, leader: str, port: int, seconds: float) -> None:
+        self.conn = None
+        self.lines = None
+        deadline = time.monotonic() + seconds
+        while self.conn is None and time.monotonic() < deadline:
+            try:
+                self.conn = socket.create_connection((leader, port), timeout=1)
+            except OSError:
+                time.sleep(0.1)
+        self.met = False
+        if self.conn is not None:
+            self.lines = self.conn.makefile("rb")
+            self.conn.sendall(b"watch\n")
+            self.conn.settimeout(max(deadline - time.monotonic(), 0.05))
+            try:
+                self.met = self.lines.readline().strip() == b"go"
+            except OSError:
+                pass
+
+    def asked_to_sample(self) -> bool:
+        """Has the leader asked for a last sample (every client host done, all still connected)?"""
+        if self.conn is None or not select.select([self.conn], [], [], 0)[0]:
+            return False
+        self.conn.settimeout(1)
         try:
-            with socket.create_connection((leader, port), timeout=1) as conn:
-                conn.settimeout(max(deadline - time.monotonic(), 0.05))
-                return conn.recv(16) == b"go"  # then hang up: the leader counts that as done
+            return self.lines.readline().strip() == b"sample"
         except OSError:
-            time.sleep(0.1)
-    return False
+            return False
+
+    def sampled(self) -> None:
+        """Tell the leader the sample is taken: the clients may go."""
+        if self.conn is not None:
+            try:
+                self.conn.sendall(b"done\n")
+            except OSError:
+                pass
+            self.conn.close()
+            self.conn = None
 
 
 def quiet(now: dict) -> bool:
@@ -167,15 +199,18 @@ def watch(root: int, clients: int, port: int, seconds: float = 30.0, leader: str
     most = {"processes": 0, "threads": 0, "accepted": 0}
     samples = 0
     empty_since = None
-    met = tell_ready(leader, meeting_port, seconds) if leader else True
+    meeting = Leader(leader, meeting_port, seconds) if leader else None
     end = time.monotonic() + seconds
     while time.monotonic() < end:
+        asked = meeting is not None and meeting.asked_to_sample()
         procs = [p for p in tree(root) if p["state"] != "Z"]
         now = connections_in(port, accepted=True)
         most["processes"] = max(most["processes"], len(procs))
         most["threads"] = max(most["threads"], sum(p["threads"] for p in procs))
         most["accepted"] = max(most["accepted"], now)
         samples += 1
+        if asked:
+            meeting.sampled()  # every client host is done: the sample above saw them all still there
         if most["accepted"] >= clients and now < clients:
             break  # they all came, and now they are leaving
         if most["accepted"] and not now:
@@ -185,10 +220,12 @@ def watch(root: int, clients: int, port: int, seconds: float = 30.0, leader: str
         else:
             empty_since = None
         time.sleep(0.02)
+    if meeting is not None:
+        meeting.sampled()
     while connections_in(port) and time.monotonic() < end:  # the last clients are still leaving
         time.sleep(0.05)
     return {"max_processes": most["processes"], "max_threads": most["threads"],
-            "max_accepted": most["accepted"], "samples": samples, "met": met,
+            "max_accepted": most["accepted"], "samples": samples, "met": meeting.met if meeting else True,
             "after": usage(root, max(after, 1.0), port, settled=quiet)}
 
 
