@@ -9,6 +9,7 @@ second one wait); one child process per client while they are connected; no zomb
 leftover child once they leave; the parent's descriptors do not grow with its clients.
 """
 from socketlab.lessons.servers import (
+    LISTEN_TIMEOUT,
     PORT,
     TEXTS,
     EchoServer,
@@ -33,7 +34,7 @@ TEXTS_FORK = {
 
 def check(run, program):
     server = EchoServer(run, program, TEXTS_FORK)
-    listen = run.listening(server.server, PORT)
+    listen = run.listening(server.server, PORT, timeout=LISTEN_TIMEOUT)
     yield listen
     if not listen.passed:
         return

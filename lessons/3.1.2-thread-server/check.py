@@ -7,7 +7,7 @@ with its own replies (an iterative server makes the second one wait); one proces
 thread per client while they are connected; the threads end once the clients leave; the
 server's FIN when a client closes; a client that vanishes (RST) stops nothing.
 """
-from socketlab.lessons.servers import PORT, TEXTS, EchoServer, per_client_verdict, threads_ended_verdict
+from socketlab.lessons.servers import LISTEN_TIMEOUT, PORT, TEXTS, EchoServer, per_client_verdict, threads_ended_verdict
 
 CLIENTS_PER_HOST = 10
 
@@ -20,7 +20,7 @@ TEXTS_THREAD = {
 
 def check(run, program):
     server = EchoServer(run, program, TEXTS_THREAD)
-    listen = run.listening(server.server, PORT)
+    listen = run.listening(server.server, PORT, timeout=LISTEN_TIMEOUT)
     yield listen
     if not listen.passed:
         return

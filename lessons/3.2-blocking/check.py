@@ -9,7 +9,7 @@ client is served.
 """
 import dataclasses
 
-from socketlab.lessons.servers import PORT, TEXTS, EchoServer, Text, spinning
+from socketlab.lessons.servers import LISTEN_TIMEOUT, PORT, TEXTS, EchoServer, Text, spinning
 
 IDLE_SECONDS = 3.0
 
@@ -48,7 +48,7 @@ UNCAUGHT = ("设置为非阻塞以后，没有客户端时 accept 立即抛出 B
 
 def check(run, program):
     server = EchoServer(run, program, TEXTS_BLOCKING)
-    listen = run.listening(server.server, PORT)
+    listen = run.listening(server.server, PORT, timeout=LISTEN_TIMEOUT)
     if not listen.passed and "BlockingIOError" in server.server.errors():
         listen = dataclasses.replace(listen, hint_zh=UNCAUGHT[0], hint_en=UNCAUGHT[1])
     yield listen

@@ -12,7 +12,7 @@ The server's open-files limit is read on its host, not assumed: a soft limit bel
 flood would stop accept with EMFILE before select's limit is ever reached, so the checker
 raises the soft limit (up to the hard one) first and says so.
 """
-from socketlab.lessons.servers import PORT, EchoServer, Text, together
+from socketlab.lessons.servers import LISTEN_TIMEOUT, PORT, EchoServer, Text, together
 
 HOSTS = 2
 PER_HOST = 550
@@ -54,7 +54,7 @@ def flood_detail(reports: list[dict], nofile: list) -> str:
 
 def check(run, program):
     server = EchoServer(run, program)
-    listen = run.listening(server.server, PORT)
+    listen = run.listening(server.server, PORT, timeout=LISTEN_TIMEOUT)
     yield listen
     if not listen.passed:
         return

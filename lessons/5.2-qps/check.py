@@ -9,7 +9,7 @@ server listens, echoes, serves every connection under load without an error, and
 the measurement was produced.
 """
 from socketlab.lessons.qps import LOAD, measure, measured_verdict
-from socketlab.lessons.servers import PORT, EchoServer, Text
+from socketlab.lessons.servers import LISTEN_TIMEOUT, PORT, EchoServer, Text
 
 LOAD_TEXT = Text(
     "{connections} 个连接（2 台主机）压测 {seconds:g} 秒：每个连接都一直得到回复，没有错误",
@@ -23,7 +23,7 @@ LOAD_TEXT = Text(
 
 def check(run, program):
     server = EchoServer(run, program)
-    listen = run.listening(server.server, PORT)
+    listen = run.listening(server.server, PORT, timeout=LISTEN_TIMEOUT)
     yield listen
     if not listen.passed:
         return

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .kit import Checkup
-from .servers import PORT, TEXTS, EchoServer, cleanup_verdict, single_task_verdict, together
+from .servers import LISTEN_TIMEOUT, PORT, TEXTS, EchoServer, cleanup_verdict, single_task_verdict, together
 from .verdict import Verdict
 
 WAIT_ZH = {"select": "select", "poll": "p.poll()", "epoll": "p.poll()"}
@@ -62,7 +62,7 @@ def texts_for(mechanism: str) -> dict:
 
 def check_multiplexed(run: Checkup, program: Path, mechanism: str) -> Iterator[Verdict]:
     server = EchoServer(run, program, texts_for(mechanism))
-    listen = run.listening(server.server, PORT)
+    listen = run.listening(server.server, PORT, timeout=LISTEN_TIMEOUT)
     yield listen
     if not listen.passed:
         return

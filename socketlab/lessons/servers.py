@@ -35,6 +35,8 @@ from .kit import Checkup, Program, parse_json, probe_script, tail
 from .verdict import Verdict, failed, passed
 
 PORT = 8888
+LISTEN_TIMEOUT = 30.0
+"""Seconds a program may take to listen: a busy machine starts Python slowly (an exit is seen at once)."""
 MEETING_PORT = 9917
 """Where the driver hosts of one step meet (probes/echo_probe.py, Meeting): on the first of them."""
 
@@ -400,7 +402,7 @@ class EchoServer:
         timeout += self.lag  # a loaded machine forks and schedules slowly
         wait = 10 + 4 * self.lag  # for the slowest host to start its probe
         after += 2 * self.lag
-        budget = wait * 2 + timeout * (rounds + 2) + after
+        budget = wait * 2 + timeout * (rounds + 2) + after + 30  # a slow server that keeps moving is waited for
         meets = self.meeting(drivers, wait + timeout * (rounds + 1), watch=watch)
         step = {"step": "crowd", "connections": connections, "rounds": rounds, "timeout": timeout,
                 "hold": 0.5 if watch else 0.0}

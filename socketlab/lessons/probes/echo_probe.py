@@ -15,8 +15,9 @@ Steps (the keys each takes, with defaults):
     split     timeout=3                  UTF-8 text cut inside a character, sent as two segments
     crowd     connections=10, rounds=3, timeout=4, hold=0, meet=None, tag=""
                                           N connections at once, each sends its own messages,
-                                          each must get exactly its own bytes back; held open
-                                          until every host is done (see Meeting), then `hold`
+                                          each must get exactly its own bytes back (late: when
+                                          no connection moved for `timeout`); held open until
+                                          every host is done (see Meeting), then `hold`
     silent    timeout=3, close_within=0  a connection that says nothing, while another is served;
                                           with close_within, the silent one must be closed by the
                                           server within that many seconds (settimeout)
@@ -233,11 +234,14 @@ def step_split(host, port, timeout=3.0):
 
 
 def step_crowd(host, port, connections=10, rounds=3, timeout=4.0, hold=0.0, meet=None, tag=""):
-    """N connections open at the same time; every one must get its own bytes back in time.
+    """N connections open at the same time; every one must get its own bytes back.
 
-    The hosts of one crowd (and the watch on the server's host) meet before connecting; after
-    their messages they keep their connections until every host is done and `hold` seconds
-    more, so the server holds them all at once while the watch counts its processes and threads.
+    A reply is late when no connection of this crowd has received anything for `timeout`
+    seconds: a server that is slow on a busy machine keeps moving, one that serves a single
+    client at a time (the iterative server) stops as soon as that one is done. The hosts of
+    one crowd (and the watch on the server's host) meet before connecting; after their
+    messages they keep their connections until every host is done and `hold` seconds more,
+    so the server holds them all at once while the watch counts its processes and threads.
     """
     meeting = Meeting(meet)
     meeting.ready()
@@ -245,11 +249,35 @@ def step_crowd(host, port, connections=10, rounds=3, timeout=4.0, hold=0.0, meet
     failures: list[dict] = []
     latencies: list[float] = []
     lock = threading.Lock()
+    moved = [time.monotonic()]
     ready = threading.Barrier(connections + 1)
 
     def fail(conn: int, rnd: int, error: str) -> None:
         with lock:
             failures.append({"conn": conn, "round": rnd, "error": error})
+
+    def echo(sock: socket.socket, payload: bytes) -> tuple[bool, str, float]:
+        start = time.monotonic()
+        sock.sendall(payload)
+        got = bytearray()
+        sock.settimeout(0.2)
+        while len(got) < len(payload):
+            try:
+                chunk = sock.recv(len(payload) - len(got))
+            except TimeoutError:
+                if time.monotonic() - moved[0] > timeout:
+                    return False, describe_shortfall(payload, bytes(got), "timeout"), 0.0
+                continue
+            except OSError as exc:
+                return False, describe_shortfall(payload, bytes(got), "reset" if isinstance(
+                    exc, ConnectionResetError) else f"error: {exc}"), 0.0
+            if not chunk:
+                return False, describe_shortfall(payload, bytes(got), "closed"), 0.0
+            got += chunk
+            moved[0] = time.monotonic()
+        if got != payload:
+            return False, describe_shortfall(payload, bytes(got), ""), 0.0
+        return True, "", time.monotonic() - start
 
     def client(i: int) -> None:
         try:
@@ -267,7 +295,7 @@ def step_crowd(host, port, connections=10, rounds=3, timeout=4.0, hold=0.0, meet
             head = f"[{tag}c{i:02d} r{rnd}] 你好 ".encode()
             payload = head + b"x" * ((i * 997 + rnd * 1499) % 3000) + b"\n"
             try:
-                ok, error, seconds = echo_once(sock, payload, timeout)
+                ok, error, seconds = echo(sock, payload)
             except OSError as exc:
                 ok, error, seconds = False, f"send failed: {exc}", 0.0
             if not ok:
@@ -284,8 +312,10 @@ def step_crowd(host, port, connections=10, rounds=3, timeout=4.0, hold=0.0, meet
         ready.wait(timeout * 2 + 1)
     except threading.BrokenBarrierError:
         pass
+    moved[0] = time.monotonic()
     for thread in threads:
-        thread.join(timeout * (rounds + 2))
+        while thread.is_alive() and time.monotonic() - moved[0] < timeout + 5:
+            thread.join(0.5)
     done = time.monotonic() - start
     meeting.all_done()
     time.sleep(hold)  # the checker counts processes and threads now
