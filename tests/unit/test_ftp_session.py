@@ -45,17 +45,24 @@ def make(library: Path, config: FtpConfig = CONFIG, clock=lambda: 0.0) -> FtpSes
 
 def converse(session: FtpSession, data: bytes, bytewise: bool = False,
              transfers: list[Transfer] | None = None, result: TransferResult | None = None) -> str:
-    """Feed `data`, completing every transfer the session asks for; return all replies."""
+    """Feed `data`, completing every transfer and pause the session asks for; return all replies."""
     out = bytearray(session.outgoing())
     for chunk in ([data[i:i + 1] for i in range(len(data))] if bytewise else [data]):
         session.receive(chunk)
-        out += session.outgoing()
+        out += drain(session)
         while (transfer := session.take_transfer()) is not None:
             if transfers is not None:
                 transfers.append(transfer)
             session.transfer_done(result or TransferResult(True, len(transfer.payload), 0.01))
-            out += session.outgoing()
+            out += drain(session)
     return out.decode()
+
+
+def drain(session: FtpSession) -> bytes:
+    """What the driver sends: after each pause (a failed login's delay) it resumes, then takes the output."""
+    while session.pause() is not None:
+        session.resume()
+    return session.outgoing()
 
 
 def codes(text: str) -> list[str]:
