@@ -51,6 +51,9 @@ LOCAL_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.ENOENT
 
 F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 
+TELNET_IP = b"\xff\xf4"
+"""IAC IP, Telnet's "interrupt process": what a client sends before the Synch and ABOR."""
+
 CHECK_EVERY = 4 << 20
 """Uploads look at the control connection after this many bytes (a select costs a syscall)."""
 
@@ -195,7 +198,9 @@ class ControlWatch:
             return "connection-lost"
         if not data:
             return "connection-lost"
-        return "aborted" if b"ABOR" in data.upper() else ""
+        # A read stops at TCP's urgent mark, so the ABOR behind a Telnet Synch may be out of sight:
+        # the Telnet "interrupt process" that comes first is the client's abort too (RFC 959 4.1.3).
+        return "aborted" if b"ABOR" in data.upper() or TELNET_IP in data else ""
 
     def progress(self) -> None:
         self._stalled_since = None
