@@ -9,6 +9,7 @@ COPY services/web/bench/nginx.conf /etc/nginx/nginx.conf
 COPY services/web/static /srv/static
 # The web service's HTTP probe, for the healthcheck (the base image has python3).
 COPY services/common/socketlab_common /app/socketlab_common
+COPY models /app/models
 COPY services/web/webserver /app/webserver
 ENV PYTHONPATH=/app PYTHONDONTWRITEBYTECODE=1
 USER lab
