@@ -14,7 +14,7 @@ import socket
 import time
 
 from socketlab_common.lifecycle import StopSignal
-from socketlab_common.session import Session, SessionFactory
+from socketlab_common.session import Session, SessionFactory, wants_lingering
 
 from .connection import SWEEP_INTERVAL
 
@@ -29,6 +29,7 @@ class _SessionProtocol(asyncio.Protocol):
         self._live = live
         self.session: Session | None = None
         self.transport: asyncio.Transport | None = None
+        self._half_closed = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -64,7 +65,11 @@ class _SessionProtocol(asyncio.Protocol):
         while out := self.session.outgoing():
             self.transport.write(out)
         if self.session.closing:
-            self.transport.close()  # asyncio flushes the write buffer first
+            if not wants_lingering(self.session):
+                self.transport.close()  # asyncio flushes the write buffer first
+            elif not self._half_closed:   # lingering close: FIN after the buffer, keep reading
+                self._half_closed = True
+                self.transport.write_eof()
 
 
 def serve(listener: socket.socket, new_session: SessionFactory, stop: StopSignal) -> None:

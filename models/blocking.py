@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 
 from socketlab_common.lifecycle import StopSignal
-from socketlab_common.session import Session
+from socketlab_common.session import Session, wants_lingering
 
 from .accepting import accept_or_none
 from .connection import RECV_SIZE
@@ -72,6 +72,19 @@ def _serve(sock: socket.socket, session: Session) -> None:
             if (due := deadline()) is not None or timed:
                 timed = _time_out_at(sock, due)
             sendall(out)
+    if wants_lingering(session):
+        _linger(sock, session)
+
+
+def _linger(sock: socket.socket, session: Session) -> None:
+    """Lingering close: send the FIN, then read and discard until the session or its deadline says stop."""
+    sock.shutdown(socket.SHUT_WR)
+    try:
+        while session.lingering:
+            _time_out_at(sock, session.deadline())
+            session.receive(sock.recv(RECV_SIZE))
+    except TimeoutError:
+        pass   # the lingering time is up: closing now is the expected end, not a fault
 
 
 def _time_out_at(sock: socket.socket, deadline: float | None) -> bool:

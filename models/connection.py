@@ -14,7 +14,7 @@ import logging
 import socket
 import time
 
-from socketlab_common.session import Session
+from socketlab_common.session import Session, wants_lingering
 
 RECV_SIZE = 64 * 1024
 """Bytes asked of `recv` at once: big enough for bulk data, small enough to stay off mmap.
@@ -34,7 +34,7 @@ _GONE = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError, TimeoutE
 class Connection:
     """A client socket, its session and the bytes the kernel has not taken yet."""
 
-    __slots__ = ("broken", "fileno", "peer", "pending", "session", "sock")
+    __slots__ = ("broken", "fileno", "half_closed", "peer", "pending", "session", "sock")
 
     def __init__(self, sock: socket.socket, session: Session, peer: tuple) -> None:
         sock.setblocking(False)
@@ -43,11 +43,12 @@ class Connection:
         self.peer = peer
         self.pending = memoryview(b"")
         self.broken = False
+        self.half_closed = False   # lingering: our FIN has left, the peer's bytes are read and dropped
         self.fileno = sock.fileno()
 
     @property
     def wants_read(self) -> bool:
-        return not self.pending and not self.session.closing and not self.broken
+        return not self.pending and not self.broken and (not self.session.closing or self._lingers())
 
     @property
     def wants_write(self) -> bool:
@@ -55,8 +56,11 @@ class Connection:
 
     @property
     def finished(self) -> bool:
-        """True once the connection should be closed (all output flushed, or dead)."""
-        return self.broken or (self.session.closing and not self.pending)
+        """True once the connection should be closed (all output flushed and no lingering, or dead)."""
+        return self.broken or (self.session.closing and not self.pending and not self._lingers())
+
+    def _lingers(self) -> bool:
+        return self.half_closed and self.session.lingering
 
     def read_once(self) -> int:
         """Read one chunk into the session; how many bytes (0 on EAGAIN, EOF or error)."""
@@ -89,6 +93,8 @@ class Connection:
                     self.broken = True
                     return
                 if not out:
+                    if self.session.closing and not self.half_closed and wants_lingering(self.session):
+                        self._half_close()
                     return
                 self.pending = memoryview(out)
             try:
@@ -104,6 +110,15 @@ class Connection:
                 return
             self.pending = self.pending[sent:]
 
+    def _half_close(self) -> None:
+        """Start a lingering close: send the FIN (and any corked tail) now, keep reading until the session is done."""
+        try:
+            self.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            self.broken = True
+            return
+        self.half_closed = True
+
     def expired(self, now: float) -> bool:
         deadline = self.session.deadline()
         return deadline is not None and now >= deadline
@@ -117,7 +132,7 @@ class Connection:
         `close`, which would reset instead if unread input were still queued.
         """
         try:
-            if not self.broken and self.session.closing:
+            if not self.broken and self.session.closing and not self.half_closed:
                 self.sock.shutdown(socket.SHUT_WR)
         except OSError:
             pass

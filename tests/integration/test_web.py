@@ -19,7 +19,6 @@ import time
 import urllib.request
 from urllib.parse import quote
 
-import docker
 import pytest
 
 from socketlab.hosts import ClientHost
@@ -27,6 +26,7 @@ from socketlab.settings import REPO_ROOT
 
 from .devtools import Chromium
 from .lab import ComposeLab
+from .web_models import web_on_model
 
 STATIC = REPO_ROOT / "services" / "web" / "static"
 ARTIFACTS = REPO_ROOT / "artifacts"
@@ -224,22 +224,8 @@ def test_headless_chromium_loads_every_subresource(lab: ComposeLab) -> None:
 
 def test_other_models_serve_the_same_site(lab: ComposeLab, web_host: ClientHost) -> None:
     """The same image on poll/epoll/thread, started by hand next to the compose service."""
-    server = lab.service_container("web")
-    image = server.image.id  # by id: a rebuild elsewhere may have moved the tag since the stack started
     for number, model in [(81, "poll"), (82, "epoll"), (83, "thread")]:
-        net = lab.settings.network("public")
-        ip = lab.settings.subnet_ip("public", number)
-        extra = lab.docker.containers.run(
-            image, detach=True, read_only=True, cap_drop=["ALL"], init=True, environment={"WEB_MODEL": model},
-            network=net, labels={"com.docker.compose.project": lab.settings.project},
-            networking_config={net: docker.types.EndpointConfig(lab.docker.api.api_version, ipv4_address=ip)})
-        try:
-            deadline = time.monotonic() + 60  # a wait on a condition: generous for a loaded CI machine
-            while web_host.sh(f"curl -s -o /dev/null http://{ip}:8000/").exit_code != 0:
-                assert time.monotonic() < deadline, f"{model} server did not come up"
-                time.sleep(0.2)
+        with web_on_model(lab, web_host, model, number) as (ip, container):
             got = sh(web_host, f"curl -sS --fail http://{ip}:8000/css/style.css | sha256sum").split()[0]
             assert got == sha256_of("css/style.css")
-            assert f"({model} model" in extra.logs().decode()
-        finally:
-            extra.remove(force=True)
+            assert f"({model} model" in container.logs().decode()

@@ -8,6 +8,8 @@ import pytest
 from chatroom.room import Room
 from socketlab_common.wire import chat as p
 
+from .feeding import pieces
+
 ALICE, BOB, XIAOMING, MALLORY = ("10.0.1.50", 4000), ("10.0.1.51", 4001), ("10.0.1.52", 4002), ("10.0.1.66", 6666)
 
 
@@ -114,8 +116,8 @@ def test_malformed_datagrams_get_an_error_and_change_nothing(room: Room, payload
 
 def test_request_fed_one_byte_at_a_time_is_refused_not_half_understood(room: Room) -> None:
     """UDP has no stream: each datagram is a whole request, so fragments are separate bad requests."""
-    for byte in b"C alice hi":
-        out = room.handle(ALICE, bytes([byte]), 1)
+    for byte in pieces(b"C alice hi", "bytewise"):
+        out = room.handle(ALICE, byte, 1)
         assert all(addr == ALICE and data.startswith(b"ERR") for addr, data in out)
     assert room.stats["chats"] == 0
 

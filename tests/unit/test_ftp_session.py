@@ -11,6 +11,8 @@ from ftpserver.config import FtpConfig, parse_port_range, parse_users
 from ftpserver.jail import Jail
 from ftpserver.session import FtpSession, Transfer, TransferResult
 
+from .feeding import pieces
+
 PEER = ("10.0.0.7", 50000)
 
 
@@ -47,7 +49,7 @@ def converse(session: FtpSession, data: bytes, bytewise: bool = False,
              transfers: list[Transfer] | None = None, result: TransferResult | None = None) -> str:
     """Feed `data`, completing every transfer and pause the session asks for; return all replies."""
     out = bytearray(session.outgoing())
-    for chunk in ([data[i:i + 1] for i in range(len(data))] if bytewise else [data]):
+    for chunk in pieces(data, "bytewise" if bytewise else "whole"):
         session.receive(chunk)
         out += drain(session)
         while (transfer := session.take_transfer()) is not None:

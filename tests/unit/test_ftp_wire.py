@@ -5,14 +5,16 @@ from __future__ import annotations
 import pytest
 from ftpserver.wire import MAX_LINE, OVERLONG, LineReader, parse_command, quote_path, reply, strip_telnet
 
+from .feeding import pieces
+
 STREAM = b"USER alice\r\nPASS s3cret\r\nCWD dir with spaces \r\nNOOP\n"
 LINES = [b"USER alice", b"PASS s3cret", b"CWD dir with spaces ", b"NOOP"]
 
 
 def feed_bytewise(reader: LineReader, data: bytes) -> list:
     out = []
-    for i in range(len(data)):
-        out += reader.feed(data[i:i + 1])
+    for piece in pieces(data, "bytewise"):
+        out += reader.feed(piece)
     return out
 
 

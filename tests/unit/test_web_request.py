@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from webserver.request import Limits, ParseError, Request, RequestParser
+from webserver.request import MAX_CHUNK_LINE, Limits, ParseError, Request, RequestParser, valid_host
 
-FEEDS = ["whole", "bytewise"]
+from .feeding import FEEDS, pieces
 
 
 def parse_all(data: bytes, how: str, limits: Limits | None = None) -> list[Request | ParseError]:
     """Everything the parser yields for `data`: requests, then the error that ended it, if any."""
     parser = RequestParser(limits)
     events: list[Request | ParseError] = []
-    pieces = [data] if how == "whole" else [data[i:i + 1] for i in range(len(data))]
-    for piece in pieces:
+    for piece in pieces(data, how):
         parser.feed(piece)
         while True:
             try:
@@ -79,6 +78,11 @@ def test_small_body_is_skipped_and_the_next_request_found(how: str) -> None:
 @pytest.mark.parametrize("how", FEEDS)
 @pytest.mark.parametrize(("data", "status"), [
     (b"GET /\r\n\r\n", 400),                                        # HTTP/0.9 style
+    (b"GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400),                  # invalid Host values (RFC 9112 3.2)
+    (b"GET / HTTP/1.1\r\nHost: x:abc\r\n\r\n", 400),
+    (b"GET / HTTP/1.1\r\nHost: x/y\r\n\r\n", 400),
+    (b"GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", 400),
+    (b"GET / HTTP/1.0\r\nHost: a b\r\n\r\n", 400),                  # HTTP/1.0 may omit Host, not send a bad one
     (b"GET  / HTTP/1.1\r\nHost: a\r\n\r\n", 400),                    # double space
     (b"GET / HTTP/1.1 extra\r\nHost: a\r\n\r\n", 400),
     (b"G(T / HTTP/1.1\r\nHost: a\r\n\r\n", 400),                     # method not a token
@@ -95,7 +99,19 @@ def test_small_body_is_skipped_and_the_next_request_found(how: str) -> None:
     (b"GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505),
     (b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: x1\r\n\r\n", 400),
     (b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 400),
-    (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+    (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n", 400),
+    (b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+    (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 400),
+    (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+    (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501),
+    (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nx\r\n", 400),       # not hex
+    (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0x5\r\n", 400),
+    (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5 \r\n", 400),      # BWS only before ;
+    (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\r\n", 400),  # bare LF
+    (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nhello\r\n", 400),  # too long
+    (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nBad Trailer\r\n\r\n", 400),
+    (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n10001\r\n", 413),
+    (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n11111111111111111\r\n", 400),
     (b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 65537\r\n\r\n", 413),
 ])
 def test_malformed_requests_are_refused(how: str, data: bytes, status: int) -> None:
@@ -153,3 +169,68 @@ def test_parser_is_dead_after_an_error() -> None:
         parser.next_request()
     parser.feed(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
     assert parser.next_request() is None
+
+
+@pytest.mark.parametrize("how", FEEDS)
+def test_chunked_body_is_parsed_then_the_next_request_found(how: str) -> None:
+    """RFC 9112 7.1: sizes in hex, extensions and trailers ignored; the request comes out once the body is in."""
+    data = (b"POST /form HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n"
+            b"5\r\nhello\r\n00A;name=value; x\r\n0123456789\r\n1\r\n\n\r\n0\r\nX-Sum: 1\r\n\r\n"
+            b"GET /next HTTP/1.1\r\nHost: a\r\n\r\n")
+    [post, nxt] = parse_all(data, how)
+    assert (post.method, post.chunked, post.body_length, post.keep_alive) == ("POST", True, 16, True)
+    assert nxt.target == "/next"
+
+
+def test_chunked_request_waits_for_its_last_chunk() -> None:
+    parser = RequestParser()
+    parser.feed(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n")
+    assert parser.next_request() is None and parser.has_partial
+    parser.feed(b"0\r\n\r\n")
+    assert parser.next_request().body_length == 3
+    assert not parser.has_partial
+
+
+@pytest.mark.parametrize("how", FEEDS)
+def test_chunked_body_limit_is_exact(how: str) -> None:
+    limits = Limits(max_body=10)
+    head = b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+    [ok] = parse_all(head + b"6\r\naaaaaa\r\n4\r\nbbbb\r\n0\r\n\r\n", how, limits)
+    assert ok.body_length == 10
+    [refused] = parse_all(head + b"6\r\naaaaaa\r\n5\r\n", how, limits)   # refused at the size, before the data
+    assert isinstance(refused, ParseError) and refused.status == 413
+
+
+@pytest.mark.parametrize("how", FEEDS)
+def test_endless_chunk_size_line_is_refused_while_it_arrives(how: str) -> None:
+    data = b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1;" + b"e" * (MAX_CHUNK_LINE + 10)
+    [refused] = parse_all(data, how)
+    assert isinstance(refused, ParseError) and refused.status == 400
+
+
+@pytest.mark.parametrize("how", FEEDS)
+@pytest.mark.parametrize("line", [b"GET /", b"GET /index.html", b"GET / HTTP/2.0", b"GET / FTP/1.1", b"x"])
+def test_a_complete_bad_request_line_is_refused_before_the_head_ends(how: str, line: bytes) -> None:
+    """No waiting for the header timeout: the line is judged as soon as its newline arrives."""
+    [refused] = parse_all(line + b"\r\n", how)
+    assert isinstance(refused, ParseError) and refused.status in (400, 505)
+    [refused] = parse_all(line + b"\n", how)
+    assert isinstance(refused, ParseError)
+
+
+def test_a_good_request_line_alone_waits_for_the_rest() -> None:
+    assert parse_all(b"GET / HTTP/1.1\r\nHost: a\r\n", "whole") == []
+
+
+@pytest.mark.parametrize("host", ["a", "example.com", "example.com:8000", "10.0.0.1:80", "[::1]", "[::1]:8000",
+                                  "[v1.fe80::a+en1]", "", "x:", "a%41b", "xn--fiqs8s.example", "a_b!$&'()*+,;="])
+def test_valid_host_values(host: str) -> None:
+    assert valid_host(host)
+    [req] = parse_all(f"GET / HTTP/1.1\r\nHost: {host}\r\n\r\n".encode(), "whole")
+    assert req.headers["host"] == host
+
+
+@pytest.mark.parametrize("host", ["a b", "x:abc", "x/y", "[::1", "::1", "[zz]", "[::1]x", "[fe80::1%eth0]", "a@b",
+                                  "a%4", "x:1:2", "\u00e9", "a?b", "a#b", "[]"])
+def test_invalid_host_values(host: str) -> None:
+    assert not valid_host(host)

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 from webserver import WebServer
-from webserver.handler import Timeouts
+from webserver.handler import Lingering, Timeouts
 
+from ..lingering_client import CASES, FOREVER_CAP, refused_while_sending
 from .web_support import BIG_SIZE, INDEX, STYLE, make_root
 
 MODELS = ["select", "poll", "epoll", "thread"]
@@ -136,3 +137,62 @@ def test_pipelined_requests_over_a_socket(server: WebServer) -> None:
             data += chunk
     assert data.count(b"HTTP/1.1 200 OK") == 3
     assert data.index(STYLE) < data.index(b"image/png")
+
+
+# -- lingering close, on every model the web service can run on --------------------------------
+
+LINGER_MODELS = ["select", "poll", "epoll", "epoll-et", "asyncio", "thread", "iterative"]
+"""Every driver but fork, which must not fork this threaded test process; it shares iterative's blocking code."""
+
+
+@pytest.fixture(params=LINGER_MODELS)
+def lingering_server(request: pytest.FixtureRequest, root: Path) -> Iterator[WebServer]:
+    server = WebServer(host="127.0.0.1", port=0, html=str(root), model=request.param, access_log=None,
+                       lingering=Lingering(time=5, timeout=2, max_bytes=16 * 1024 * 1024))
+    thread = threading.Thread(target=server.start)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        thread.join(10)
+        assert not thread.is_alive()
+
+
+@pytest.mark.parametrize("case", ["long-line", "big-body"])
+def test_client_still_sending_reads_the_whole_refusal(lingering_server: WebServer, case: str) -> None:
+    """A 100 KB request line (414) and a 10 MB body (413): the late bytes are read and dropped, not reset."""
+    outcome = refused_while_sending("127.0.0.1", lingering_server.port, *CASES[case], timeout=30)
+    assert outcome["send_error"] is None, outcome
+    assert outcome["status"] == (414 if case == "long-line" else 413), outcome
+    assert outcome["complete"] and outcome["clean_eof"] and outcome["connection"] == "close", outcome
+
+
+def test_client_sending_forever_is_cut_off_at_the_byte_limit(lingering_server: WebServer) -> None:
+    first, _rest, sndbuf = CASES["big-body"]
+    outcome = refused_while_sending("127.0.0.1", lingering_server.port, first, b"", sndbuf, timeout=30,
+                                    forever=True)
+    assert outcome["send_error"] is not None, outcome            # cut off (reset), long before the cap
+    assert 16 * 1024 * 1024 <= outcome["late_sent"] < FOREVER_CAP // 4, outcome
+
+
+def test_a_trickling_client_is_cut_off_at_the_lingering_time(root: Path) -> None:
+    for model in ("select", "thread"):   # the two mechanisms: readiness loop and blocking flow
+        server = WebServer(host="127.0.0.1", port=0, html=str(root), model=model, access_log=None,
+                           lingering=Lingering(time=0.5, timeout=5))
+        thread = threading.Thread(target=server.start)
+        thread.start()
+        try:
+            with socket.create_connection(("127.0.0.1", server.port)) as sock:
+                sock.sendall(b"BROKEN\r\n")
+                sock.settimeout(10)
+                assert sock.recv(65536).startswith(b"HTTP/1.1 400")
+                deadline = time.monotonic() + 10
+                with pytest.raises(OSError):   # each byte keeps lingering_timeout away; lingering_time ends it
+                    while time.monotonic() < deadline:
+                        sock.send(b"x")
+                        time.sleep(0.05)
+                assert time.monotonic() < deadline
+        finally:
+            server.stop()
+            thread.join(10)

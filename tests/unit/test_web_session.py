@@ -10,13 +10,12 @@ from email.utils import formatdate
 from pathlib import Path
 
 import pytest
-from webserver.handler import Handler, Timeouts, parse_range
+from webserver.handler import Handler, Lingering, Timeouts, parse_range
 from webserver.responses import AccessLog
 from webserver.session import MAX_QUEUED, OUT_MAX, HttpSession
 
+from .feeding import FEEDS
 from .web_support import BIG_SIZE, INDEX, STYLE, drain, exchange, make_handler, make_root, read_responses
-
-FEEDS = [False, True]
 
 
 @pytest.fixture
@@ -29,19 +28,19 @@ def handler(root: Path) -> Handler:
     return make_handler(root)
 
 
-def get(handler: Handler, target: str, *headers: str, method: str = "GET", bytewise: bool = False,
+def get(handler: Handler, target: str, *headers: str, method: str = "GET", how: str = "whole",
         version: str = "HTTP/1.1"):
     head = f"{method} {target} {version}\r\nHost: test\r\n" + "".join(h + "\r\n" for h in headers) + "\r\n"
-    out, _ = exchange(handler, head.encode("latin-1"), bytewise=bytewise)
+    out, _ = exchange(handler, head.encode("latin-1"), how=how)
     [response] = read_responses(out, {0} if method == "HEAD" else set())
     return response
 
 
 # -- 200, headers, HEAD ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("bytewise", FEEDS)
-def test_index_and_headers(handler: Handler, root: Path, bytewise: bool) -> None:
-    r = get(handler, "/", bytewise=bytewise)
+@pytest.mark.parametrize("how", FEEDS)
+def test_index_and_headers(handler: Handler, root: Path, how: str) -> None:
+    r = get(handler, "/", how=how)
     assert r.status == 200 and r.body == INDEX
     assert r.headers["content-type"] == "text/html; charset=utf-8"
     assert r.headers["content-length"] == str(len(INDEX))
@@ -75,9 +74,9 @@ def test_empty_file(handler: Handler) -> None:
 
 # -- paths -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("bytewise", FEEDS)
-def test_directory_without_slash_redirects(handler: Handler, bytewise: bool) -> None:
-    r = get(handler, "/docs?x=1", bytewise=bytewise)
+@pytest.mark.parametrize("how", FEEDS)
+def test_directory_without_slash_redirects(handler: Handler, how: str) -> None:
+    r = get(handler, "/docs?x=1", how=how)
     assert r.status == 301 and r.headers["location"] == "/docs/"
     r = get(handler, "/docs/")
     assert (r.status, r.body) == (200, b"docs index\n")
@@ -118,10 +117,10 @@ TRAVERSALS = [
 ]
 
 
-@pytest.mark.parametrize("bytewise", FEEDS)
+@pytest.mark.parametrize("how", FEEDS)
 @pytest.mark.parametrize("target", TRAVERSALS)
-def test_traversal_never_leaves_the_root(handler: Handler, target: str, bytewise: bool) -> None:
-    r = get(handler, target, bytewise=bytewise)
+def test_traversal_never_leaves_the_root(handler: Handler, target: str, how: str) -> None:
+    r = get(handler, target, how=how)
     assert r.status in (400, 404)
     assert b"SECRET" not in r.body
 
@@ -141,29 +140,31 @@ def test_other_methods_get_405_with_allow(handler: Handler, method: str) -> None
     assert r.status == 405 and r.headers["allow"] == "GET, HEAD"
 
 
-@pytest.mark.parametrize("bytewise", FEEDS)
-def test_small_body_is_refused_and_the_connection_stays_in_step(handler: Handler, bytewise: bool) -> None:
+@pytest.mark.parametrize("how", FEEDS)
+def test_small_body_is_refused_and_the_connection_stays_in_step(handler: Handler, how: str) -> None:
     data = (b"POST /form HTTP/1.1\r\nHost: t\r\nContent-Length: 9\r\n\r\nGET /x HT"
             b"GET /style.css HTTP/1.1\r\nHost: t\r\n\r\n")
-    out, session = exchange(handler, data, bytewise=bytewise)
+    out, session = exchange(handler, data, how=how)
     first, second = read_responses(out)
     assert first.status == 405 and second.status == 200 and second.body == STYLE
     assert not session.closing
 
 
-@pytest.mark.parametrize("bytewise", FEEDS)
+@pytest.mark.parametrize("how", FEEDS)
 @pytest.mark.parametrize(("data", "status"), [
     (b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10000000\r\n\r\n", 413),
-    (b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 400),
+    (b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n10001\r\n", 413),
+    (b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501),
     (b"GARBAGE\r\n\r\n", 400),
+    (b"GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400),
     (b"GET / HTTP/1.1\r\n\r\n", 400),
     (b"GET / HTTP/3.0\r\nHost: t\r\n\r\n", 505),
     (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: t\r\n\r\n", 414),
     (b"GET / HTTP/1.1\r\nHost: t\r\n" + b"X-Big: " + b"b" * 17000 + b"\r\n\r\n", 431),
 ])
 def test_refused_requests_get_their_status_and_close(handler: Handler, data: bytes, status: int,
-                                                     bytewise: bool) -> None:
-    out, session = exchange(handler, data + b"GET / HTTP/1.1\r\nHost: t\r\n\r\n", bytewise=bytewise)
+                                                     how: str) -> None:
+    out, session = exchange(handler, data + b"GET / HTTP/1.1\r\nHost: t\r\n\r\n", how=how)
     [r] = read_responses(out)     # nothing after the refusal is answered
     assert r.status == status and r.headers["connection"] == "close"
     assert session.closing
@@ -240,21 +241,21 @@ def test_parse_range_edges() -> None:
 
 # -- connections: keep-alive, pipelining, streaming, timeouts ----------------------------------
 
-@pytest.mark.parametrize("bytewise", FEEDS)
-def test_pipelined_requests_are_answered_in_order(handler: Handler, bytewise: bool) -> None:
+@pytest.mark.parametrize("how", FEEDS)
+def test_pipelined_requests_are_answered_in_order(handler: Handler, how: str) -> None:
     targets = ["/style.css", "/nope", "/", "/docs", "/img/a.png"]
     data = b"".join(f"GET {t} HTTP/1.1\r\nHost: t\r\n\r\n".encode() for t in targets)
-    out, session = exchange(handler, data, bytewise=bytewise)
+    out, session = exchange(handler, data, how=how)
     assert [r.status for r in read_responses(out)] == [200, 404, 200, 301, 200]
     assert not session.closing
 
 
-@pytest.mark.parametrize("bytewise", FEEDS)
-def test_connection_close_ends_the_pipeline(handler: Handler, bytewise: bool) -> None:
+@pytest.mark.parametrize("how", FEEDS)
+def test_connection_close_ends_the_pipeline(handler: Handler, how: str) -> None:
     data = (b"GET /style.css HTTP/1.1\r\nHost: t\r\n\r\n"
             b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
             b"GET /style.css HTTP/1.1\r\nHost: t\r\n\r\n")
-    out, session = exchange(handler, data, bytewise=bytewise)
+    out, session = exchange(handler, data, how=how)
     first, second = read_responses(out)
     assert "connection" not in first.headers and second.headers["connection"] == "close"
     assert session.closing
@@ -378,3 +379,172 @@ def test_access_log_keeps_every_line_when_threads_log_and_flush_at_once() -> Non
     for n in range(writers):   # each writer's lines in its own order
         mine = [line for line in lines if line.startswith(f"10.0.{n}.1 ")]
         assert [int(line.rsplit(" ", 1)[1]) for line in mine] == list(range(1, per_writer + 1))
+
+
+# -- request bodies, Host, HTTP/0.9 ------------------------------------------------------------
+
+CHUNKED_POST = (b"POST /form HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                b"5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nX-Trailer: 1\r\n\r\n")
+
+
+@pytest.mark.parametrize("how", FEEDS)
+def test_well_formed_chunked_post_gets_405_and_the_connection_stays_in_step(handler: Handler, how: str) -> None:
+    """RFC 9112 7.1: the body is parsed (and discarded), the method refused, never 'malformed'."""
+    out, session = exchange(handler, CHUNKED_POST + b"GET /style.css HTTP/1.1\r\nHost: t\r\n\r\n", how=how)
+    first, second = read_responses(out)
+    assert first.status == 405 and first.headers["allow"] == "GET, HEAD" and "connection" not in first.headers
+    assert second.status == 200 and second.body == STYLE and not session.closing
+
+
+def test_chunked_get_is_served_after_its_body(handler: Handler) -> None:
+    out, _ = exchange(handler, b"GET /style.css HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                               b"3\r\nabc\r\n0\r\n\r\n")
+    [r] = read_responses(out)
+    assert (r.status, r.body) == (200, STYLE)
+
+
+@pytest.mark.parametrize("how", FEEDS)
+@pytest.mark.parametrize("host", ["a b", "x:abc", "x/y", "[::1"])
+def test_invalid_host_gets_400(handler: Handler, how: str, host: str) -> None:
+    out, session = exchange(handler, f"GET /style.css HTTP/1.1\r\nHost: {host}\r\n\r\n".encode(), how=how)
+    [r] = read_responses(out)
+    assert r.status == 400 and session.closing
+
+
+def test_http_0_9_line_gets_400_at_once(handler: Handler) -> None:
+    """`GET /` and its newline, nothing more: answered now, not after the header timeout."""
+    out, session = exchange(handler, b"GET /\r\n")
+    [r] = read_responses(out)
+    assert r.status == 400 and session.closing
+
+
+# -- preconditions (RFC 9110 13.1.1, 13.1.4, 13.2.2) -------------------------------------------
+
+def test_if_match_uses_strong_comparison(handler: Handler) -> None:
+    etag = get(handler, "/style.css").headers["etag"]
+    assert get(handler, "/style.css", f"If-Match: {etag}").status == 200
+    assert get(handler, "/style.css", f'If-Match: "a", {etag}').status == 200
+    assert get(handler, "/style.css", "If-Match: *").status == 200
+    failed = get(handler, "/style.css", 'If-Match: "stale"')
+    assert failed.status == 412 and "connection" not in failed.headers
+    assert get(handler, "/style.css", f"If-Match: W/{etag}").status == 412      # weak never matches strongly
+    assert get(handler, "/big.bin", 'If-Match: "stale"').status == 412          # streamed files too
+    assert get(handler, "/style.css", 'If-Match: "stale"', "Range: bytes=0-3").status == 412
+    assert get(handler, "/style.css", 'If-Match: "stale"', method="HEAD").status == 412
+    assert get(handler, "/missing", 'If-Match: "stale"').status == 404          # preconditions only for 2xx
+
+
+def test_if_unmodified_since(handler: Handler) -> None:
+    last_modified = get(handler, "/style.css").headers["last-modified"]
+    assert get(handler, "/style.css", f"If-Unmodified-Since: {last_modified}").status == 200
+    assert get(handler, "/style.css", "If-Unmodified-Since: Thu, 01 Jan 1970 00:00:00 GMT").status == 412
+    assert get(handler, "/style.css", "If-Unmodified-Since: not a date").status == 200   # invalid: ignored
+    etag = get(handler, "/style.css").headers["etag"]
+    # If-Match present: If-Unmodified-Since is not evaluated (13.2.2 step 2)
+    assert get(handler, "/style.css", f"If-Match: {etag}", "If-Unmodified-Since: Thu, 01 Jan 1970 00:00:00 GMT"
+               ).status == 200
+    # 412 comes before 304 (step 1 and 2 before step 3)
+    assert get(handler, "/style.css", 'If-Match: "stale"', f"If-None-Match: {etag}").status == 412
+
+
+def test_listing_has_no_validators_so_only_if_match_star_holds(root: Path) -> None:
+    handler = make_handler(root, listing=True)
+    assert get(handler, "/img/", "If-Match: *").status == 200
+    assert get(handler, "/img/", 'If-Match: "x"').status == 412
+    assert get(handler, "/img/", "If-Unmodified-Since: Thu, 01 Jan 1970 00:00:00 GMT").status == 200
+
+
+# -- framing: one place decides Connection, Content-Length and HEAD ----------------------------
+
+@pytest.mark.parametrize(("version", "asked", "connection"), [
+    ("HTTP/1.1", "", None), ("HTTP/1.1", "close", "close"),
+    ("HTTP/1.0", "", "close"), ("HTTP/1.0", "keep-alive", "keep-alive"),
+])
+@pytest.mark.parametrize(("target", "extra", "status"), [
+    ("/style.css", "", 200), ("/big.bin", "", 200), ("/style.css", "Range: bytes=0-3", 206),
+    ("/big.bin", "Range: bytes=0-3", 206), ("/docs", "", 301), ("/missing", "", 404),
+    ("/style.css", 'If-Match: "x"', 412), ("/style.css", "Range: bytes=99999-", 416), ("/style.css", "*", 304),
+])
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_framing_is_the_same_for_every_status(handler: Handler, version: str, asked: str, connection: str | None,
+                                               target: str, extra: str, status: int, method: str) -> None:
+    headers = [f"Connection: {asked}"] if asked else []
+    if extra == "*":
+        headers.append("If-None-Match: *")
+    elif extra:
+        headers.append(extra)
+    r = get(handler, target, *headers, method=method, version=version)
+    if method == "HEAD" and extra.startswith("Range"):
+        status = 200   # RFC 9110 14.2: ranges are defined for GET only; HEAD ignores them
+    assert r.status == status
+    assert r.headers.get("connection") == connection
+    if status == 304:
+        assert "content-length" not in r.headers and r.body == b""
+    elif method == "HEAD":
+        assert r.body == b"" and int(r.headers["content-length"]) > 0
+    else:
+        assert int(r.headers["content-length"]) == len(r.body) > 0
+
+
+def test_405_with_head_of_other_method_has_a_body(handler: Handler) -> None:
+    r = get(handler, "/", method="DELETE")
+    assert r.status == 405 and int(r.headers["content-length"]) == len(r.body) > 0
+
+
+# -- lingering close (RFC 9112 9.6) ------------------------------------------------------------
+
+LINGER = Lingering(time=30, timeout=5, max_bytes=1000)
+
+
+@pytest.fixture
+def lingering_handler(root: Path) -> Handler:
+    return Handler(make_handler(root).site, timeouts=Timeouts(header=10, keepalive=15, send=60), lingering=LINGER)
+
+
+def test_refused_request_lingers_until_the_client_closes(lingering_handler: Handler) -> None:
+    clock = FakeClock()
+    out, session = exchange(lingering_handler, b"GET /" + b"a" * 9000, clock=clock)
+    [r] = read_responses(out)
+    assert r.status == 414 and session.closing and session.lingering
+    assert session.deadline() == clock.now + 5           # lingering_timeout after the response left
+    clock.now += 3
+    session.receive(b"a" * 500)                          # still sending: discarded, the wait restarts
+    assert session.lingering and session.outgoing() == b""
+    assert session.deadline() == clock.now + 5
+    session.receive(b"")                                 # the client closed: done
+    assert not session.lingering
+
+
+def test_lingering_time_bounds_a_trickle(lingering_handler: Handler) -> None:
+    clock = FakeClock()
+    start = clock.now
+    _out, session = exchange(lingering_handler, b"BROKEN\r\n", clock=clock)
+    for _ in range(20):                                  # a byte every 4 s never passes lingering_time
+        clock.now += 4
+        session.receive(b"x")
+    assert session.lingering and session.deadline() == start + 30
+
+
+def test_a_client_that_keeps_sending_is_cut_off_at_the_byte_limit(lingering_handler: Handler) -> None:
+    _out, session = exchange(lingering_handler, b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 99999999\r\n\r\n")
+    sent = 0
+    while session.lingering:
+        session.receive(b"b" * 100)
+        sent += 100
+        assert sent <= 2000
+    assert sent == 1100                                  # the first 100 bytes past max_bytes end it
+
+
+def test_no_lingering_when_nothing_is_left_unread(handler: Handler) -> None:
+    _out, session = exchange(handler, b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+    assert session.closing and not session.lingering
+    _out, session = exchange(handler, b"GET / HTTP/1.0\r\n\r\n")
+    assert session.closing and not session.lingering
+    _out, session = exchange(handler, b"GET /style.css HTTP/1.1\r\nHost: t\r\n\r\n", eof=True)
+    assert session.closing and not session.lingering
+
+
+def test_pipeline_cut_by_connection_close_lingers(handler: Handler) -> None:
+    _out, session = exchange(handler, b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+                                      b"GET /style.css HTTP/1.1\r\nHost: t\r\n\r\n")
+    assert session.closing and session.lingering

@@ -10,6 +10,8 @@ from webserver.files import Site
 from webserver.handler import Handler, Timeouts
 from webserver.session import HttpSession
 
+from .feeding import pieces
+
 INDEX = b"<!DOCTYPE html><title>home</title><img src=/img/a.png>\n"
 STYLE = "body { color: #333 }  /* ü */\n".encode()
 BIG_SIZE = 3 * 1024 * 1024 + 17  # larger than inline_max and several stream chunks
@@ -55,18 +57,15 @@ def drain(session: HttpSession) -> bytes:
     return bytes(out)
 
 
-def exchange(handler: Handler, data: bytes, *, bytewise: bool = False, eof: bool = False) -> tuple[bytes, HttpSession]:
+def exchange(handler: Handler, data: bytes, *, how: str = "whole", eof: bool = False,
+             clock=None) -> tuple[bytes, HttpSession]:
     """Feed `data` to a fresh session (whole, or one byte at a time draining as we go)."""
-    session = HttpSession(("192.0.2.7", 40000), handler)
+    session = HttpSession(("192.0.2.7", 40000), handler, *([clock] if clock else []))
     out = bytearray()
-    if bytewise:
-        for i in range(len(data)):
-            if session.closing and session._stop_parsing:
-                break
-            session.receive(data[i:i + 1])
-            out += drain(session)
-    else:
-        session.receive(data)
+    for piece in pieces(data, how):
+        if session.closing and session._stop_parsing:
+            break
+        session.receive(piece)
         out += drain(session)
     if eof:
         session.receive(b"")

@@ -17,6 +17,15 @@ class Session(Protocol):
     Drivers call `receive` with each chunk read (``b""`` once the peer has
     closed its sending half), then drain `outgoing` until it returns ``b""``.
     When `closing` is true the driver flushes what is left and closes.
+
+    Lingering close (optional): a session may also have a `lingering`
+    attribute. If it is true once `closing` is set and the output is flushed,
+    the driver shuts down its sending side (the peer reads the end of the
+    response and the FIN) and keeps reading, feeding `receive`, until
+    `lingering` turns false or `deadline` passes; then it closes. Closing
+    with unread input makes the kernel send a reset, which can destroy the
+    last response before the peer reads it (RFC 9112 9.6). Sessions without
+    the attribute never linger.
     """
 
     closing: bool
@@ -29,6 +38,11 @@ class Session(Protocol):
 
     def deadline(self) -> float | None:
         """Monotonic time after which the connection is dropped, or None."""
+
+
+def wants_lingering(session: Session) -> bool:
+    """Whether a closing session asks its driver for a lingering close (see `Session`)."""
+    return getattr(session, "lingering", False)
 
 
 SessionFactory = Callable[[tuple], Session]

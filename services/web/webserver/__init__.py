@@ -1,5 +1,22 @@
-"""The notes' section 4 web server as a static HTTP/1.1 file server (see server.WebServer)."""
+"""The notes' section 4 web server as a static HTTP/1.1 file server (see server.WebServer).
 
-from .server import WebServer
+`WebServer` is imported on first use (PEP 562), so the healthcheck
+(`python3 -m webserver.probe`) loads a socket and nothing else: importing
+the server means every driver and asyncio, seconds on a busy machine.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .server import WebServer
 
 __all__ = ["WebServer"]
+
+
+def __getattr__(name: str) -> object:
+    if name == "WebServer":
+        from .server import WebServer
+        return WebServer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .files import FileInfo, Found, Listing, Missing, Redirect, Site
+from .files import FileInfo, Found, Listing, Redirect, Site
 from .request import Limits, ParseError, Request
 from .responses import AccessLog, error_page, head, http_date, parse_http_date
 
@@ -28,6 +28,24 @@ class Timeouts:
     header: float = 10.0     # from the first byte of a request (or the connect) to its complete head
     keepalive: float = 15.0  # idle between requests on a persistent connection
     send: float = 60.0       # without the client taking one more chunk (256 KiB) of the response
+
+
+@dataclass(frozen=True)
+class Lingering:
+    """Lingering close (RFC 9112 9.6): how long to keep reading a client the server has stopped listening to.
+
+    After refusing a request whose bytes are still arriving (a 414 line, a
+    413 body), the server sends its answer and shuts down its sending side,
+    then reads and discards until the client closes. Closing at once instead
+    would make the kernel answer the unread bytes with a reset, which
+    destroys the error response the client has not read yet. nginx's names
+    and defaults: `lingering_time` 30 s, `lingering_timeout` 5 s. nginx has
+    no byte cap; this one bounds what a client that never stops sending costs.
+    """
+
+    time: float = 30.0                  # nginx lingering_time: the whole lingering close, at most
+    timeout: float = 5.0                # nginx lingering_timeout: the longest wait for the next bytes
+    max_bytes: int = 64 * 1024 * 1024   # discarded bytes, at most; then the connection is cut (reset)
 
 
 class FileBody:
@@ -62,114 +80,192 @@ class FileBody:
 
 Piece = bytes | FileBody
 
+_CLOSE, _KEEP_ALIVE, _PLAIN = "close", "keep-alive", ""
+"""The three Connection headers a response can carry (none: HTTP/1.1's persistent default)."""
+
+CONDITIONALS = frozenset({"if-match", "if-unmodified-since", "if-none-match", "if-modified-since"})
+"""Request fields that make a request conditional (RFC 9110 13.1); most requests carry none."""
+
+BODILESS = frozenset({304})
+"""Statuses that never carry content nor Content-Length here (RFC 9110 15.4.5; no 1xx/204 are sent)."""
+
+
+@dataclass(slots=True)
+class Reply:
+    """What to answer, before framing: the status, its fields and its content.
+
+    The content is `body` bytes, or the byte range `file` = (path, offset,
+    length) streamed from disk. (A small file's whole 200 needs no Reply:
+    its complete responses are kept prebuilt on its `FileInfo`.) `close`
+    says the connection cannot continue after it whatever the request asked.
+    Content-Length, Connection and HEAD are not decided here but in `Handler._frame`.
+    """
+
+    status: int
+    fields: list[tuple[str, str]]
+    body: bytes = b""
+    file: tuple[str, int, int] | None = None
+    close: bool = False
+
 
 class Handler:
-    """Static files from one `Site`, shared by every connection of a server."""
+    """Static files from one `Site`, shared by every connection of a server.
+
+    `respond` is two steps: `_reply` decides what to answer (RFC 9110
+    semantics: methods, files, conditionals, ranges, errors) and `_frame`
+    turns it into bytes — the one place that decides keep-alive, the
+    Connection header, Content-Length and whether a body is sent at all
+    (HEAD, 304), as h11 does in `_keep_alive` and `_body_framing`.
+    """
 
     def __init__(self, site: Site, *, limits: Limits | None = None, timeouts: Timeouts | None = None,
-                 access_log: AccessLog | None = None) -> None:
+                 lingering: Lingering | None = None, access_log: AccessLog | None = None) -> None:
         self.site = site
         self.limits = limits or Limits()
         self.timeouts = timeouts or Timeouts()
+        self.lingering = lingering or Lingering()
         self.access_log = access_log or AccessLog(None)
 
     # -- requests -----------------------------------------------------------------------------
 
     def respond(self, request: Request, peer: tuple) -> list[Piece]:
-        """The response pieces for a well-formed request (the connection stays usable)."""
-        close = not request.keep_alive
-        ka_header = request.keep_alive and request.version == "HTTP/1.0"
-        is_head = request.method == "HEAD"
-        if request.method not in ("GET", "HEAD"):
-            return self._error(request, peer, 405, close, ka_header, is_head, [("Allow", ALLOW)])
-        try:
-            found = self.site.lookup(request.target)
-        except ParseError as exc:
-            return self._error(request, peer, exc.status, close, ka_header, is_head, detail=exc.detail)
-        if isinstance(found, Found):
-            return self._file(request, peer, found.file, close, ka_header, is_head)
-        if isinstance(found, Redirect):
-            page = error_page(301, f"Moved to {found.location}")
-            fields = [("Location", found.location), ("Content-Type", HTML), ("Content-Length", str(len(page)))]
-            self._log(peer, request, 301, 0 if is_head else len(page))
-            return [head(301, fields, close=close, keep_alive_header=ka_header) + (b"" if is_head else page)]
-        if isinstance(found, Listing):
-            body = found.body
-            fields = [("Content-Type", HTML), ("Content-Length", str(len(body)))]
-            self._log(peer, request, 200, 0 if is_head else len(body))
-            return [head(200, fields, close=close, keep_alive_header=ka_header) + (b"" if is_head else body)]
-        assert isinstance(found, Missing)
-        return self._error(request, peer, 404, close, ka_header, is_head)
+        """The response pieces for a well-formed request; `request.keep_alive` is cleared if it must close."""
+        return self._frame(request, peer, self._reply(request))
 
     def refuse(self, error: ParseError, peer: tuple) -> bytes:
         """The response to a request the parser refused; the connection closes after it."""
-        body = error_page(error.status, error.detail)
-        fields = [("Content-Type", HTML), ("Content-Length", str(len(body)))]
-        self.access_log.log(peer, "-", error.status, len(body))
-        return head(error.status, fields, close=True) + body
+        [response] = self._frame(None, peer, self._error(error.status, error.detail))
+        return response
 
-    # -- files --------------------------------------------------------------------------------
-
-    def _file(self, request: Request, peer: tuple, info: FileInfo, close: bool, ka_header: bool,
-              is_head: bool) -> list[Piece]:
-        headers = request.headers
-        if headers and self._not_modified(headers, info):
-            fields = [("ETag", info.etag), ("Last-Modified", info.last_modified)]
-            self._log(peer, request, 304, 0)
-            return [head(304, fields, close=close, keep_alive_header=ka_header)]
-        size = info.size
-        byte_range = None
-        if not is_head and "range" in headers and self._if_range_holds(headers, info):
-            byte_range = parse_range(headers["range"], size)
-            if byte_range == "unsatisfiable":
-                return self._error(request, peer, 416, close, ka_header, False,
-                                   [("Content-Range", f"bytes */{size}")])
-        if byte_range is None:
-            if info.body is not None:
-                self._log(peer, request, 200, 0 if is_head else size)
-                return [self._cached_full(info, is_head, close, ka_header)]
-            start, length, status = 0, size, 200
-            fields = self._file_fields(info, size)
-        else:
-            first, last = byte_range
-            start, length, status = first, last - first + 1, 206
-            fields = self._file_fields(info, length)
-            fields.append(("Content-Range", f"bytes {first}-{last}/{size}"))
-        response_head = head(status, fields, close=close, keep_alive_header=ka_header)
-        if is_head or length == 0:
-            self._log(peer, request, status, 0)
-            return [response_head]
-        if info.body is not None:
-            self._log(peer, request, status, length)
-            return [response_head + info.body[start:start + length]]
+    def _reply(self, request: Request) -> Reply | FileInfo:
+        """What to answer; a small file's whole 200 is its `FileInfo` itself (its responses are prebuilt)."""
+        if request.method not in ("GET", "HEAD"):
+            return self._error(405, fields=[("Allow", ALLOW)])
         try:
-            body = FileBody(info.path, start, length)
+            found = self.site.lookup(request.target)
+        except ParseError as exc:
+            return self._error(exc.status, exc.detail)
+        if isinstance(found, Found):
+            return self._file(request, found.file)
+        if isinstance(found, Redirect):
+            return Reply(301, [("Location", found.location), ("Content-Type", HTML)],
+                         error_page(301, f"Moved to {found.location}"))
+        if isinstance(found, Listing):
+            failed = self._precondition_failed(request.headers, None)
+            return self._error(412) if failed else Reply(200, [("Content-Type", HTML)], found.body)
+        return self._error(404)
+
+    # -- framing: keep-alive, Content-Length, HEAD --------------------------------------------
+
+    def _frame(self, request: Request | None, peer: tuple, reply: Reply | FileInfo) -> list[Piece]:
+        """Encode `reply` for `request` (None: a refused one): the only place that decides framing."""
+        if reply.__class__ is FileInfo:   # the hot path: a small file, whole, with no conditions
+            keep_alive = request.keep_alive
+            status = 200
+        else:
+            keep_alive = request is not None and request.keep_alive and not reply.close
+            if request is not None and not keep_alive:
+                request.keep_alive = False   # tells the session to close after this response
+            status = reply.status
+        if not keep_alive:
+            connection = _CLOSE
+        else:
+            connection = _KEEP_ALIVE if request.version == "HTTP/1.0" else _PLAIN
+        no_body = status in BODILESS or (request is not None and request.method == "HEAD")
+        if status == 200 and reply.__class__ is FileInfo:
+            return [self._cached_full(request, peer, reply, no_body, connection)]
+        if reply.file is not None:
+            path, offset, length = reply.file
+        else:
+            length = len(reply.body)
+        fields = reply.fields
+        if status not in BODILESS:
+            fields = [*fields[:1], ("Content-Length", str(length)), *fields[1:]]
+        response_head = head(status, fields, close=connection is _CLOSE,
+                             keep_alive_header=connection is _KEEP_ALIVE)
+        sent = 0 if no_body else length
+        if reply.file is None or no_body or length == 0:
+            self._log(peer, request, status, sent)
+            return [response_head if no_body else response_head + reply.body]
+        try:
+            body = FileBody(path, offset, length)
         except FileNotFoundError:
-            return self._error(request, peer, 404, close, ka_header, is_head)
+            return self._frame(request, peer, self._error(404))
         except OSError:   # out of descriptors or unreadable: tell this client, keep serving others
-            return self._error(request, peer, 503, True, False, is_head)
-        self._log(peer, request, status, length)
+            return self._frame(request, peer, self._error(503, close=True))
+        self._log(peer, request, status, sent)
         return [response_head, body]
 
-    @staticmethod
-    def _file_fields(info: FileInfo, length: int) -> list[tuple[str, str]]:
-        return [("Content-Type", info.content_type), ("Content-Length", str(length)),
-                ("Last-Modified", info.last_modified), ("ETag", info.etag), ("Accept-Ranges", "bytes")]
-
-    def _cached_full(self, info: FileInfo, is_head: bool, close: bool, ka_header: bool) -> bytes:
+    def _cached_full(self, request: Request, peer: tuple, info: FileInfo, no_body: bool, connection: str) -> bytes:
         """The complete 200 response for a small file, rebuilt only when the Date second changes."""
         date = http_date()
         if info.responses_date != date:
             info.responses = {}
             info.responses_date = date
-        key = (is_head, close, ka_header)
+        key = (no_body, connection)
         response = info.responses.get(key)
         if response is None:
-            response = head(200, self._file_fields(info, info.size), close=close, keep_alive_header=ka_header)
-            if not is_head:
+            response = head(200, self._file_fields(info, info.size), close=connection is _CLOSE,
+                            keep_alive_header=connection is _KEEP_ALIVE)
+            if not no_body:
                 response += info.body
             info.responses[key] = response
+        self._log(peer, request, 200, 0 if no_body else info.size)
         return response
+
+    # -- files --------------------------------------------------------------------------------
+
+    def _file(self, request: Request, info: FileInfo) -> Reply | FileInfo:
+        """RFC 9110 13.2.2's order: If-Match / If-Unmodified-Since, then If-None-Match / -Modified-Since, then Range."""
+        headers = request.headers
+        if not CONDITIONALS.isdisjoint(headers):
+            if self._precondition_failed(headers, info):
+                return self._error(412)
+            if self._not_modified(headers, info):
+                return Reply(304, [("ETag", info.etag), ("Last-Modified", info.last_modified)])
+        size = info.size
+        byte_range = None
+        if "range" in headers and request.method == "GET" and self._if_range_holds(headers, info):
+            byte_range = parse_range(headers["range"], size)
+            if byte_range == "unsatisfiable":
+                return self._error(416, fields=[("Content-Range", f"bytes */{size}")])
+        if byte_range is None:
+            if info.body is not None:
+                return info
+            return Reply(200, self._file_fields(info), file=(info.path, 0, size))
+        first, last = byte_range
+        fields = [*self._file_fields(info), ("Content-Range", f"bytes {first}-{last}/{size}")]
+        if info.body is not None:
+            return Reply(206, fields, info.body[first:last + 1])
+        return Reply(206, fields, file=(info.path, first, last - first + 1))
+
+    @staticmethod
+    def _file_fields(info: FileInfo, length: int | None = None) -> list[tuple[str, str]]:
+        """A file's fields; Content-Length (second) only when given: `_frame` adds it otherwise."""
+        fields = [("Content-Type", info.content_type), ("Last-Modified", info.last_modified), ("ETag", info.etag),
+                  ("Accept-Ranges", "bytes")]
+        if length is not None:
+            fields.insert(1, ("Content-Length", str(length)))
+        return fields
+
+    @staticmethod
+    def _precondition_failed(headers: dict[str, str], info: FileInfo | None) -> bool:
+        """RFC 9110 13.1.1 and 13.1.4: If-Match (strong comparison) wins; If-Unmodified-Since only without it.
+
+        `info` is None for a representation with neither ETag nor date (a
+        directory listing): only `If-Match: *` holds for it, and
+        If-Unmodified-Since is ignored, as 13.1.4 says.
+        """
+        match = headers.get("if-match")
+        if match is not None:
+            if match.strip() == "*":
+                return False
+            return info is None or not etag_matches(match, info.etag, weak=False)
+        since = headers.get("if-unmodified-since")
+        if since is not None and info is not None:
+            when = parse_http_date(since)
+            return when is not None and info.mtime > when
+        return False
 
     @staticmethod
     def _not_modified(headers: dict[str, str], info: FileInfo) -> bool:
@@ -197,10 +293,8 @@ class Handler:
 
     # -- errors -------------------------------------------------------------------------------
 
-    def _error(self, request: Request, peer: tuple, status: int, close: bool, ka_header: bool, is_head: bool,
-               extra: list[tuple[str, str]] | None = None, detail: str = "") -> list[Piece]:
-        if close:
-            request.keep_alive = False   # tells the session to close after this response
+    def _error(self, status: int, detail: str = "", *, fields: list[tuple[str, str]] | None = None,
+               close: bool = False) -> Reply:
         body = None
         if status == 404:
             page = self.site.file("404.html")
@@ -208,17 +302,15 @@ class Handler:
                 body = page.body
         if body is None:
             body = error_page(status, detail)
-        fields = [("Content-Type", HTML), ("Content-Length", str(len(body))), *(extra or ())]
-        self._log(peer, request, status, 0 if is_head else len(body))
-        return [head(status, fields, close=close, keep_alive_header=ka_header) + (b"" if is_head else body)]
+        return Reply(status, [("Content-Type", HTML), *(fields or ())], body, close=close)
 
-    def _log(self, peer: tuple, request: Request, status: int, size: int) -> None:
+    def _log(self, peer: tuple, request: Request | None, status: int, size: int) -> None:
         if self.access_log.enabled:
-            self.access_log.log(peer, request.request_line, status, size)
+            self.access_log.log(peer, request.request_line if request is not None else "-", status, size)
 
 
 def etag_matches(header: str, etag: str, *, weak: bool) -> bool:
-    """Whether an If-None-Match / If-Range list names `etag` (weak or strong comparison)."""
+    """Whether an If-None-Match / If-Match / If-Range list names `etag` (weak or strong comparison)."""
     if header.strip() == "*":
         return weak
     for candidate in header.split(","):

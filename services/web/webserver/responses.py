@@ -12,9 +12,9 @@ SERVER = "socketlab-web"
 
 REASONS = {
     200: "OK", 206: "Partial Content", 301: "Moved Permanently", 304: "Not Modified",
-    400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 413: "Content Too Large",
-    414: "URI Too Long", 416: "Range Not Satisfiable", 431: "Request Header Fields Too Large",
-    500: "Internal Server Error", 503: "Service Unavailable", 505: "HTTP Version Not Supported",
+    400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 412: "Precondition Failed",
+    413: "Content Too Large", 414: "URI Too Long", 416: "Range Not Satisfiable", 431: "Request Header Fields Too Large",
+    500: "Internal Server Error", 501: "Not Implemented", 503: "Service Unavailable", 505: "HTTP Version Not Supported",
 }
 
 _date_second = -1

@@ -21,7 +21,7 @@ from socketlab_common.listeners import tcp_listener
 from models import get_driver
 
 from .files import Site
-from .handler import Handler, Timeouts
+from .handler import Handler, Lingering, Timeouts
 from .request import Limits
 from .responses import AccessLog
 from .session import HttpSession
@@ -37,7 +37,8 @@ class WebServer:
 
     def __init__(self, host: str = "0.0.0.0", port: int = 80, html: str | None = None, *,
                  model: str = "select", listing: bool = False, limits: Limits | None = None,
-                 timeouts: Timeouts | None = None, access_log: TextIO | None = sys.stdout) -> None:
+                 timeouts: Timeouts | None = None, lingering: Lingering | None = None,
+                 access_log: TextIO | None = sys.stdout) -> None:
         self.host = host
         self.port = port
         self.html = html or "./static"
@@ -45,7 +46,7 @@ class WebServer:
         self._driver = get_driver(model)
         self._access_log = AccessLog(access_log)
         self.handler = Handler(Site(self.html, listing=listing), limits=limits, timeouts=timeouts,
-                               access_log=self._access_log)
+                               lingering=lingering, access_log=self._access_log)
         self._stop = StopSignal()
         self.create_socket()
         self.bind()

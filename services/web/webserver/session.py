@@ -11,6 +11,13 @@ Deadlines (the driver drops the connection once `deadline()` has passed):
 idle keep-alive connections after `Timeouts.keepalive`; a request head that
 is still incomplete `Timeouts.header` seconds after its first byte
 (slowloris); a response the client stops reading for `Timeouts.send`.
+
+Lingering close: when the session closes with request bytes left unread (a
+refused request, or a pipeline cut by `Connection: close`), `lingering`
+stays true after the last response has left. The driver then shuts down its
+sending side and keeps feeding `receive`, which discards, until the client
+closes, `Lingering.max_bytes` have been discarded, or the deadline
+(`Lingering.time` in all, `Lingering.timeout` without input) passes.
 """
 
 from __future__ import annotations
@@ -37,11 +44,16 @@ class HttpSession:
 
     __slots__ = (
         "_clock",
+        "_discarded",
         "_handler",
         "_idle_since",
+        "_last_input",
+        "_linger_over",
         "_parser",
         "_peer",
+        "_peer_closed",
         "_queue",
+        "_refused",
         "_request_started",
         "_sending_since",
         "_served",
@@ -58,19 +70,32 @@ class HttpSession:
         self._queue: deque[Piece] = deque()
         self._stop_parsing = False   # after Connection: close or a refused request
         self._served = False
+        self._refused = False        # a request was refused: its bytes may still be arriving
+        self._peer_closed = False    # the client has closed its sending half
+        self._discarded = 0          # bytes received after parsing stopped, thrown away
+        self._linger_over = False    # too many discarded: lingering gives up
         now = clock()
         self._idle_since = now
         self._request_started = now
         self._sending_since = now
+        self._last_input = now
 
     # -- Session protocol ---------------------------------------------------------------------
 
+    @property
+    def lingering(self) -> bool:
+        """Whether the driver, once the output has left, should half-close and keep reading (and discarding)."""
+        return (self.closing and not self._peer_closed and not self._linger_over
+                and (self._refused or self._discarded > 0 or self._parser.has_partial))
+
     def receive(self, data: bytes) -> None:
         if not data:
+            self._peer_closed = True
             self.closing = True   # peer half-closed: answer what is complete, then close
             self._advance()
             return
         if self._stop_parsing:
+            self._discard(len(data))
             return
         parser = self._parser
         now = self._clock()
@@ -120,6 +145,10 @@ class HttpSession:
         timeouts = self._handler.timeouts
         if self._queue:
             return self._sending_since + timeouts.send
+        if self.closing and self.lingering:   # the last response has left at _idle_since
+            lingering = self._handler.lingering
+            return min(self._idle_since + lingering.time,
+                       max(self._idle_since, self._last_input) + lingering.timeout)
         if self._parser.has_partial and not self._stop_parsing:
             return self._request_started + timeouts.header
         return self._idle_since + (timeouts.keepalive if self._served else timeouts.header)
@@ -137,6 +166,7 @@ class HttpSession:
                 request = parser.next_request()
             except ParseError as exc:
                 queue.append(handler.refuse(exc, self._peer))
+                self._refused = True
                 self._finish_after_queue()
                 return
             if request is None:
@@ -145,6 +175,13 @@ class HttpSession:
             queue.extend(handler.respond(request, self._peer))
             if not request.keep_alive:
                 self._finish_after_queue()
+
+    def _discard(self, size: int) -> None:
+        """Bytes that arrived after parsing stopped: counted against the lingering limit, then dropped."""
+        self._discarded += size
+        self._last_input = self._clock()
+        if self._discarded > self._handler.lingering.max_bytes:
+            self._linger_over = True
 
     def _finish_after_queue(self) -> None:
         self._stop_parsing = True

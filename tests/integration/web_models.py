@@ -1,0 +1,33 @@
+"""The web image on another concurrency model, started by hand next to the compose service."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import docker
+
+from socketlab.hosts import ClientHost
+
+from .lab import ComposeLab
+
+
+@contextmanager
+def web_on_model(lab: ComposeLab, host: ClientHost, model: str, number: int) -> Iterator[tuple[str, object]]:
+    """The compose web image with WEB_MODEL=`model` at .`number`; yields (ip, container) once it serves."""
+    image = lab.service_container("web").image.id  # by id: a rebuild elsewhere may have moved the tag
+    net = lab.settings.network("public")
+    ip = lab.settings.subnet_ip("public", number)
+    container = lab.docker.containers.run(
+        image, detach=True, read_only=True, cap_drop=["ALL"], init=True, environment={"WEB_MODEL": model},
+        network=net, labels={"com.docker.compose.project": lab.settings.project},
+        networking_config={net: docker.types.EndpointConfig(lab.docker.api.api_version, ipv4_address=ip)})
+    try:
+        deadline = time.monotonic() + 60  # a wait on a condition: generous for a loaded CI machine
+        while host.sh(f"curl -s -o /dev/null http://{ip}:8000/").exit_code != 0:
+            assert time.monotonic() < deadline, f"{model} server did not come up"
+            time.sleep(0.2)
+        yield ip, container
+    finally:
+        container.remove(force=True)
