@@ -180,13 +180,16 @@ class ControlWatch:
     without progress for `timeout` seconds ends.
     """
 
-    def __init__(self, control: socket.socket, timeout: float) -> None:
+    def __init__(self, control: socket.socket, timeout: float, stop: StopSignal | None = None) -> None:
         self.control = control
         self.timeout = timeout
+        self.stop = stop
         self._stalled_since: float | None = None
 
     def check(self, wait: float = 0.0) -> str:
-        """"" while all is well, else "connection-lost" or "aborted"."""
+        """"" while all is well, else "connection-lost", "aborted" or "server stopping"."""
+        if self.stop is not None and self.stop.is_set():
+            return "server stopping"  # the data socket was shut down: its EOF is not the end of an upload
         try:
             readable, _, _ = select.select([self.control], [], [], wait)
             if not readable:
@@ -218,7 +221,7 @@ class ControlWatch:
 def run_transfer(transfer: Transfer, channel: DataChannel, control: socket.socket) -> TransferResult:
     """Open the data connection, move the bytes, close it; never raises for network trouble."""
     started = time.monotonic()
-    watch = ControlWatch(control, channel.timeout)
+    watch = ControlWatch(control, channel.timeout, channel.stop)
     try:
         conn = channel.connect(transfer, watch)
     except Interrupted as exc:
