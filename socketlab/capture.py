@@ -28,6 +28,7 @@ from rich.console import Console
 
 from .lab import Lab
 from .pcap import closed_both_ways, connection_story, read_capture
+from .run import run_host_container
 from .settings import LabSettings
 
 console = Console(stderr=True, soft_wrap=True)  # one summary line per fact, even in a log
@@ -71,7 +72,9 @@ def start_capture(settings: LabSettings, service: str, output: Path | None, *, i
                   count: int | None = None, duration: float | None = None,
                   bpf: list[str] | None = None) -> RunningCapture:
     """Start tcpdump in `service`'s namespace, streaming pcap into `output` (None: our stdout)."""
-    container = Lab(settings).service_container(service)
+    lab = Lab(settings)
+    # `socketlab run FILE.py --name server` hosts are captured by that name too
+    container = run_host_container(lab, service) or lab.service_container(service)
     argv = capture_argv(container.id, interface=interface, count=count, duration=duration, bpf=bpf,
                         project=settings.project, image=settings.client_image)
     sink = open(output, "wb") if output is not None else sys.stdout.buffer  # closed below: the child has it
@@ -163,6 +166,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("capture", help="tcpdump in a service's network namespace into a pcap file",
                             description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_options(parser)
-    parser.add_argument("service", help="compose service, e.g. echo-epoll or bind-demo")
+    parser.add_argument("service", help="compose service, e.g. echo-epoll or bind-demo, or the NAME of "
+                                        "`socketlab run FILE.py --name NAME`")
     parser.add_argument("filter", nargs=argparse.REMAINDER, help="tcpdump filter, e.g. tcp port 8888")
     parser.set_defaults(func=cmd_capture)

@@ -18,6 +18,7 @@ from socketlab.images import build_images
 from socketlab.settings import REPO_ROOT, LabSettings
 
 from .lab import ComposeLab
+from .web_models import web_on_models
 
 TEST_SETTINGS = LabSettings(
     project=os.environ.get("SOCKETLAB_TEST_PROJECT", "socketlab-test"),
@@ -76,3 +77,10 @@ def alice_host(lab: ComposeLab) -> ClientHost:
 def bob_host(lab: ComposeLab) -> ClientHost:
     """A second client host at .51 on the public network."""
     return lab.client_host(host_number=51)
+
+
+@pytest.fixture(scope="session")
+def web_models(lab: ComposeLab, alice_host: ClientHost) -> Iterator[dict[str, tuple[str, object]]]:
+    """The web image on poll, epoll and thread, started once for every web suite: model -> (ip, container)."""
+    with web_on_models(lab, alice_host) as servers:
+        yield servers

@@ -26,7 +26,6 @@ from socketlab.settings import REPO_ROOT
 
 from .devtools import Chromium
 from .lab import ComposeLab
-from .web_models import web_on_model
 
 STATIC = REPO_ROOT / "services" / "web" / "static"
 ARTIFACTS = REPO_ROOT / "artifacts"
@@ -222,10 +221,9 @@ def test_headless_chromium_loads_every_subresource(lab: ComposeLab) -> None:
     assert (ARTIFACTS / "web-index.png").stat().st_size > 1000
 
 
-def test_other_models_serve_the_same_site(lab: ComposeLab, web_host: ClientHost) -> None:
+def test_other_models_serve_the_same_site(web_host: ClientHost, web_models: dict) -> None:
     """The same image on poll/epoll/thread, started by hand next to the compose service."""
-    for number, model in [(81, "poll"), (82, "epoll"), (83, "thread")]:
-        with web_on_model(lab, web_host, model, number) as (ip, container):
-            got = sh(web_host, f"curl -sS --fail http://{ip}:8000/css/style.css | sha256sum").split()[0]
-            assert got == sha256_of("css/style.css")
-            assert f"({model} model" in container.logs().decode()
+    for model, (ip, container) in web_models.items():
+        got = sh(web_host, f"curl -sS --fail http://{ip}:8000/css/style.css | sha256sum").split()[0]
+        assert got == sha256_of("css/style.css")
+        assert f"({model} model" in container.logs().decode()

@@ -28,7 +28,6 @@ from socketlab.settings import REPO_ROOT
 
 from ..lingering_client import FOREVER_CAP
 from .lab import ComposeLab
-from .web_models import web_on_model
 
 LINGERING_CLIENT = (REPO_ROOT / "tests" / "lingering_client.py").read_text()
 COMPOSE_LINGERING_BYTES = 64 * 1024 * 1024   # the image's default (Lingering.max_bytes)
@@ -63,14 +62,11 @@ def assert_read_whole_refusal(outcome: dict, status: int) -> None:
     assert outcome["status"] == status and outcome["complete"] and outcome["clean_eof"], outcome
 
 
-def test_client_still_sending_reads_the_refusal_on_every_model(lab: ComposeLab, host: ClientHost,
-                                                                web_ip: str) -> None:
-    for case, status in [("long-line", 414), ("big-body", 413)]:
-        assert_read_whole_refusal(still_sending(host, web_ip, case), status)
-    for number, model in [(86, "poll"), (87, "epoll"), (88, "thread")]:
-        with web_on_model(lab, host, model, number) as (ip, _container):
-            for case, status in [("long-line", 414), ("big-body", 413)]:
-                assert_read_whole_refusal(still_sending(host, ip, case), status)
+def test_client_still_sending_reads_the_refusal_on_every_model(host: ClientHost, web_ip: str,
+                                                                web_models: dict) -> None:
+    for ip in [web_ip, *(ip for ip, _container in web_models.values())]:   # select (compose), poll, epoll, thread
+        for case, status in [("long-line", 414), ("big-body", 413)]:
+            assert_read_whole_refusal(still_sending(host, ip, case), status)
 
 
 URLLIB_UPLOAD = """

@@ -1,4 +1,4 @@
-"""The web image on another concurrency model, started by hand next to the compose service."""
+"""The web image on other concurrency models, started by hand next to the compose service (select)."""
 
 from __future__ import annotations
 
@@ -31,3 +31,16 @@ def web_on_model(lab: ComposeLab, host: ClientHost, model: str, number: int) -> 
         yield ip, container
     finally:
         container.remove(force=True)
+
+
+MODEL_SERVERS = {"poll": 81, "epoll": 82, "thread": 83}
+"""The models the web suites check besides compose's select, and their host numbers."""
+
+
+@contextmanager
+def web_on_models(lab: ComposeLab, host: ClientHost) -> Iterator[dict[str, tuple[str, object]]]:
+    """Every model of MODEL_SERVERS at once: model -> (ip, container)."""
+    with web_on_model(lab, host, "poll", MODEL_SERVERS["poll"]) as poll, \
+            web_on_model(lab, host, "epoll", MODEL_SERVERS["epoll"]) as epoll, \
+            web_on_model(lab, host, "thread", MODEL_SERVERS["thread"]) as thread:
+        yield {"poll": poll, "epoll": epoll, "thread": thread}
