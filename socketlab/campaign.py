@@ -55,6 +55,7 @@ class Row:
     target: str    # a service, or what was cut
     ok: bool
     detail: str
+    seconds: float = 0.0  # how long this step took
 
 
 @dataclass
@@ -70,6 +71,7 @@ class Campaign:
     _restarted: set[str] = field(default_factory=set)
     _faults_ran: bool = False
     _ftp_host: ClientHost | None = None
+    _last: float = field(default_factory=time.monotonic)
     _numbers: Iterator[int] = field(default_factory=lambda: iter(HOST_NUMBERS))
 
     # ---- the whole run ---------------------------------------------------------------------------
@@ -97,7 +99,9 @@ class Campaign:
         return self.rows
 
     def _row(self, step: str, target: str, ok: bool, detail: str) -> None:
-        self.rows.append(Row(step, target, ok, detail))
+        now = time.monotonic()
+        self.rows.append(Row(step, target, ok, detail, now - self._last))
+        self._last = now
         self.progress(f"{'ok ' if ok else 'FAIL'} {step} {target}: {detail}")
 
     def _host(self) -> ClientHost:
@@ -118,7 +122,7 @@ class Campaign:
         port = "8888" if kind == "echo" else {"ftp": "21", "chat": "8000", "web": "8000"}[kind]
         result = host.run("fuzz", kind, self.lab.service_ip(service), port, "--count", str(self.count),
                           "--seconds", f"{self.seconds:g}", "--seed", str(self.seed),
-                          timeout=self.seconds + 120)
+                          "--wait", "0.5" if self.quick else "1", timeout=self.seconds + 120)
         try:
             report = json.loads(result.stdout.strip().splitlines()[-1])
         except (IndexError, ValueError):

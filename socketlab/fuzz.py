@@ -30,10 +30,10 @@ console = Console()
 def summary(rows: list[Row], seconds: float) -> Table:
     table = Table(title=f"fuzz and fault campaign ({seconds:.0f} s; bounds: +{FD_BOUND} fds, "
                         f"+{RSS_BOUND >> 20} MiB RSS)")
-    for column in ("step", "target", "result", "detail"):
+    for column in ("step", "target", "result", "s", "detail"):
         table.add_column(column)
     for row in rows:
-        table.add_row(row.step, row.target, "[green]ok" if row.ok else "[red]FAIL", row.detail)
+        table.add_row(row.step, row.target, "[green]ok" if row.ok else "[red]FAIL", f"{row.seconds:.0f}", row.detail)
     return table
 
 

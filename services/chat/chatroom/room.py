@@ -198,10 +198,11 @@ class Room:
             return True
         member.tokens = min(self.burst, member.tokens + (now - member.refilled) * self.rate)
         member.refilled = now
+        if member.tokens >= self.burst / 2:
+            member.told_to_slow = False  # calm again: a new storm will be told again
         if member.tokens < 1:
             return False
         member.tokens -= 1
-        member.told_to_slow = False
         return True
 
     def _slow_down(self, addr: Addr, member: Member) -> Outgoing:
