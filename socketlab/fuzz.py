@@ -60,6 +60,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--count", type=int, help="mutated inputs per service (default 10000; --quick 300)")
     parser.add_argument("--seconds", type=float, default=120.0, help="time bound of each service's fuzzing")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--quick", action="store_true", help="CI's reduced form (64 MiB transfers, few inputs)")
+    parser.add_argument("--quick", action="store_true", help="CI's reduced form (32 MiB uploads, few inputs)")
     parser.add_argument("--no-faults", action="store_true", help="fuzz and check, cut no transfer")
     parser.set_defaults(func=cmd_fuzz)

@@ -16,8 +16,8 @@ from socketlab.fuzz import DEFAULT_SERVICES, QUICK_COUNT
 
 from .lab import ComposeLab
 
-# Read when the session's stack starts: a cut data connection is given up after 10 s here (30 s by default).
-os.environ.setdefault("SOCKETLAB_FTP_DATA_TIMEOUT", "10")
+# Read when the session's stack starts: a cut data connection is given up after 6 s here (30 s by default).
+os.environ.setdefault("SOCKETLAB_FTP_DATA_TIMEOUT", "6")
 
 
 def test_the_reduced_campaign_leaves_no_partial_file_and_every_service_recovers(lab: ComposeLab) -> None:
