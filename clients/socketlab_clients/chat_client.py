@@ -39,9 +39,8 @@ import threading
 import time
 from collections.abc import Iterator
 
-# The wire format (services/chat/chatroom/protocol.py; tests/unit/test_chat_client.py keeps them in step).
-REPLY_KEYWORDS = ("OK", "Fail", "ERR", "PONG")
-RECV_BUFFER = 4096
+from socketlab_common.wire import chat
+
 LOGIN_TRIES = 3
 REPLY_WAIT = 1.0
 DEFAULT_HEARTBEAT = 10.0
@@ -49,19 +48,10 @@ DEFAULT_HEARTBEAT = 10.0
 
 def classify(data: bytes) -> tuple[str | None, str]:
     """(keyword, detail) for a reply, (None, line) for a notice to show."""
-    text = data.decode("utf-8", "replace")
-    keyword, _, detail = text.partition(" ")
-    return (keyword, detail) if keyword in REPLY_KEYWORDS else (None, text)
-
-
-def announced_timeout(detail: str) -> float | None:
-    """The timeout in ``OK timeout=S``."""
-    for field in detail.split():
-        key, _, value = field.partition("=")
-        if key == "timeout":
-            with contextlib.suppress(ValueError):
-                return float(value)
-    return None
+    parsed = chat.parse_server_datagram(data)
+    if isinstance(parsed, chat.Reply):
+        return parsed.keyword, parsed.detail
+    return None, parsed.text
 
 
 class Display:
@@ -130,12 +120,12 @@ class ChatClient:
         """Try `name`; (True, "") on OK, (False, reason) on Fail or silence."""
         self.sock.settimeout(REPLY_WAIT)
         for _ in range(LOGIN_TRIES):  # UDP may lose the request or the answer; L is idempotent
-            self.sock.sendto(f"L {name}".encode(), self.server)
+            self.sock.sendto(chat.encode_request(chat.Login(name)), self.server)
             deadline = time.monotonic() + REPLY_WAIT
             while (left := deadline - time.monotonic()) > 0:
                 self.sock.settimeout(left)
                 try:
-                    data, _ = self.sock.recvfrom(RECV_BUFFER)
+                    data, _ = self.sock.recvfrom(chat.RECV_BUFFER)
                 except TimeoutError:
                     break
                 except ConnectionRefusedError:
@@ -143,7 +133,7 @@ class ChatClient:
                 keyword, detail = classify(data)
                 if keyword == "OK":
                     self.name = name
-                    timeout = announced_timeout(detail)
+                    timeout = chat.login_timeout(chat.Reply(keyword, detail))
                     if self.heartbeat_override is None and timeout:
                         self.heartbeat = timeout / 4
                     return True, ""
@@ -161,12 +151,12 @@ class ChatClient:
             self.threads.append(thread)
 
     def say(self, text: str) -> None:
-        self.sock.sendto(f"C {self.name} {text}".encode(), self.server)
+        self.sock.sendto(chat.encode_request(chat.Chat(self.name, text)), self.server)
 
     def quit(self) -> bool:
         """Send Q until the server acknowledges it (or give up after a few tries)."""
         for _ in range(LOGIN_TRIES):
-            self.sock.sendto(f"Q {self.name}".encode(), self.server)
+            self.sock.sendto(chat.encode_request(chat.Quit(self.name)), self.server)
             if self.quit_acked.wait(REPLY_WAIT):
                 return True
         return False
@@ -191,7 +181,7 @@ class ChatClient:
     def _receive(self) -> None:
         while not self.stop.is_set():
             try:
-                data, addr = self.sock.recvfrom(RECV_BUFFER)
+                data, addr = self.sock.recvfrom(chat.RECV_BUFFER)
             except TimeoutError:
                 continue
             except OSError:  # ICMP port unreachable (server down) or socket closed
@@ -209,7 +199,7 @@ class ChatClient:
             if keyword == "ERR" and detail.startswith("not logged in as"):
                 self.display.remark("(服务器已将您移出聊天室，正在重新进入 / dropped by the server: logging in again)",
                                     self.interactive)
-                self.sock.sendto(f"L {self.name}".encode(), self.server)
+                self.sock.sendto(chat.encode_request(chat.Login(self.name)), self.server)
                 continue
             if keyword == "OK":
                 continue  # a late answer to a retransmitted L
@@ -224,7 +214,7 @@ class ChatClient:
     def _beat(self) -> None:
         while not self.stop.wait(self.heartbeat):
             with contextlib.suppress(OSError):
-                self.sock.sendto(f"H {self.name}".encode(), self.server)
+                self.sock.sendto(chat.encode_request(chat.Heartbeat(self.name)), self.server)
 
 
 def input_lines(display: Display, interactive: bool, prompt: str) -> Iterator[str]:

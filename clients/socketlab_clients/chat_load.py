@@ -27,7 +27,9 @@ import socket
 import sys
 import time
 
-RECV_BUFFER = 4096
+from socketlab_common.wire import chat
+
+RECV_BUFFER = chat.RECV_BUFFER
 SOCKET_BUFFER = 1 << 20
 
 
@@ -74,15 +76,16 @@ class Load:
             sock.settimeout(0.05)
         while pending and time.monotonic() < deadline:
             for i in list(pending):
-                self.socks[i].sendto(f"L {self.names[i]}".encode(), self.server)
+                self.socks[i].sendto(chat.encode_request(chat.Login(self.names[i])), self.server)
             for i in list(pending):
                 try:
                     while True:
                         data, _ = self.socks[i].recvfrom(RECV_BUFFER)
-                        if data.startswith(b"OK"):
+                        reply = chat.parse_server_datagram(data)
+                        if isinstance(reply, chat.Reply) and reply.keyword == "OK":
                             pending.discard(i)
                             break
-                        if data.startswith((b"Fail", b"ERR")):
+                        if isinstance(reply, chat.Reply) and reply.keyword in ("Fail", "ERR"):
                             raise SystemExit(f"login {self.names[i]}: {data.decode(errors='replace')}")
                 except TimeoutError:
                     pass
@@ -101,7 +104,7 @@ class Load:
     def logout(self) -> None:
         for i, sock in enumerate(self.socks):
             try:
-                sock.sendto(f"Q {self.names[i]}".encode(), self.server)
+                sock.sendto(chat.encode_request(chat.Quit(self.names[i])), self.server)
             except OSError:
                 pass
 
@@ -109,7 +112,7 @@ class Load:
 
     def payload(self, i: int, seq: int) -> bytes:
         body = f"{i} {seq} {time.monotonic_ns()} {self.padding}"
-        return (f"C {self.names[i]} {body}" if self.mode == "chat" else body).encode()
+        return chat.encode_request(chat.Chat(self.names[i], body)) if self.mode == "chat" else body.encode()
 
     def run(self, rate: float, duration: float, drain: float) -> None:
         for sock in self.socks:
@@ -155,7 +158,7 @@ class Load:
             now_ns = time.monotonic_ns()
             text = data.decode("utf-8", "replace")
             if self.mode == "chat":
-                _, sep, text = text.partition(" : ")
+                _, sep, text = text.partition(chat.CHAT_SEPARATOR)
                 if not sep:
                     continue  # a notice (a join or leave), not a delivery
             fields = text.split(" ", 3)

@@ -59,11 +59,19 @@ interval, a 15-container stack spends a good part of a core on probes during the
 stack watched and costs a few seconds at start-up instead."""
 
 
+BENCH_ENVIRONMENT = {"chat": {"CHAT_RATE": "0", "CHAT_MAX_PER_HOST": "0"}}
+"""The chat benchmark measures the relay itself: its load clients send faster than a member may, from one host."""
+
+
 def health_override(settings: LabSettings) -> dict:
-    """A compose override that slows every service's healthcheck down to BENCH_HEALTH_INTERVAL."""
+    """A compose override: every healthcheck at BENCH_HEALTH_INTERVAL, and BENCH_ENVIRONMENT."""
     config = json.loads(run_compose(settings, "--profile", "*", "config", "--format", "json", capture=True).stdout)
-    return {"services": {name: {"healthcheck": {"interval": BENCH_HEALTH_INTERVAL}}
-                         for name, service in config["services"].items() if service.get("healthcheck")}}
+    services: dict[str, dict] = {name: {"healthcheck": {"interval": BENCH_HEALTH_INTERVAL}}
+                                 for name, service in config["services"].items() if service.get("healthcheck")}
+    for name, environment in BENCH_ENVIRONMENT.items():
+        if name in services:
+            services[name]["environment"] = environment
+    return {"services": services}
 
 
 def up(settings: LabSettings, services: list[str] | None = None) -> None:

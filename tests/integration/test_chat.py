@@ -262,6 +262,67 @@ def test_published_port_answers_from_the_host(lab: ComposeLab) -> None:
         assert sock.recvfrom(100)[0] == b"PONG"
 
 
+STORM = """
+import socket, sys, time
+room = (socket.gethostbyname("chat"), 8000)   # resolved once: a lookup per datagram would slow the storm down
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2)
+s.sendto(b"L stormer", room)
+assert s.recvfrom(4096)[0].startswith(b"OK")
+start = time.monotonic()
+for i in range(3000):
+    s.sendto(f"C stormer line {i}".encode(), room)
+print("sent in", round(time.monotonic() - start, 3), file=sys.stderr)
+s.settimeout(0.5)
+replies = []
+try:
+    while True:
+        replies.append(s.recvfrom(4096)[0].decode())
+except OSError:
+    pass
+print(sum(r.startswith("ERR slow down") for r in replies))
+s.sendto(b"Q stormer", room)
+"""
+
+
+def test_one_members_storm_is_cut_to_its_rate(lab: ComposeLab, room: dict[str, Member],
+                                              hosts: dict[str, ClientHost]) -> None:
+    """3,000 lines at once from one member: the room relays a burst, not the storm, and says so once."""
+    result = hosts["other"].run("python3", "-c", STORM)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "1", result.output  # told to slow down once, not 2,960 times
+    seconds = float(result.stderr.split("sent in")[1])
+    everyone_got_sentinel(room, sender="alice")
+    relayed = [line for line in room["bob"].received() if line.startswith("stormer : line ")]
+    # The burst (40) and what the rate (10/s) refilled while the storm lasted: far from 3,000.
+    assert 0 < len(relayed) <= 40 + 10 * seconds + 2, (len(relayed), seconds)
+    assert "throttled: stormer" in lab.service_container("chat").logs().decode()
+
+
+SEATS = """
+import socket
+room = (socket.gethostbyname("chat"), 8000)
+socks, answers = [], []
+for i in range(20):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2)
+    s.sendto(f"L seat{i}".encode(), room)
+    answers.append(s.recvfrom(4096)[0].decode())
+    socks.append(s)
+print(sum(a.startswith("OK") for a in answers))
+print([a for a in answers if not a.startswith("OK")][0])
+for i, s in enumerate(socks):
+    s.sendto(f"Q seat{i}".encode(), room)
+"""
+
+
+def test_one_host_cannot_take_every_seat(room: dict[str, Member], hosts: dict[str, ClientHost]) -> None:
+    result = hosts["other"].run("python3", "-c", SEATS)
+    assert result.exit_code == 0, result.output
+    taken, refusal = result.stdout.strip().split("\n")
+    assert taken == "16"
+    assert refusal == f"Fail too many members from {hosts['other'].ip} (16)"
+    everyone_got_sentinel(room)
+
+
 def test_members_stayed_in_the_room_throughout(lab: ComposeLab, room: dict[str, Member]) -> None:
     for member in room.values():
         assert member.proc.poll() is None, f"{member.name} exited early: {member.errors}"

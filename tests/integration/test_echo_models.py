@@ -7,7 +7,7 @@ import socket
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from socketlab_clients.echo_check import echo_roundtrip
+from socketlab_common.wire.echo import tcp_roundtrip
 
 from socketlab.hosts import ClientHost
 
@@ -76,7 +76,7 @@ def test_published_ports_reach_the_services_from_the_host(service: str, lab: Com
             sock.sendto(b"from the host", ("127.0.0.1", port))
             assert sock.recvfrom(100)[0] == b"from the host"
     else:
-        assert echo_roundtrip("127.0.0.1", port, b"from the host" * 1000) == b"from the host" * 1000
+        assert tcp_roundtrip("127.0.0.1", port, b"from the host" * 1000) == b"from the host" * 1000
 
 
 def test_services_run_unprivileged_and_read_only(lab: ComposeLab) -> None:

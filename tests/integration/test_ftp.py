@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ftplib
 import io
+import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +20,10 @@ from socketlab.hosts import ClientHost, ExecResult
 from .lab import ComposeLab
 
 USER, PASSWORD = "student", "socketlab"
+
+# Read when the session's stack starts (after collection): failed logins wait this long here (1 s by default).
+LOGIN_DELAY = 0.5
+os.environ.setdefault("SOCKETLAB_FTP_LOGIN_DELAY", f"{LOGIN_DELAY:g}")
 MIB = 1 << 20
 LIBRARY = "/srv/ftp"
 
@@ -253,7 +258,7 @@ def test_host_clients_use_the_published_ports(lab: ComposeLab) -> None:
         reply = client.sendcmd("PASV")
         assert "(127,0,0,1," in reply, reply
         port = ftplib.parse227(reply)[1]
-        assert lab.settings.host_port(100) <= port <= lab.settings.host_port(129)
+        assert lab.settings.host_port(100) <= port <= lab.settings.host_port(227)
         client.sendcmd("ABOR")
         lines: list[str] = []
         client.retrlines("LIST", lines.append)
@@ -282,3 +287,92 @@ def test_log_has_a_line_per_command_and_per_transfer_and_never_the_password(lab:
     logs = lab.service_container("ftp").logs().decode()
     assert f"{alice_host.ip}:" in logs and "PASS ****" in logs and f"PASS {PASSWORD}" not in logs
     assert "transfer LIST / ok bytes=" in logs and "seconds=" in logs
+
+
+PARALLEL_GUESSES = """
+import ftplib, sys, threading, time
+def guess(i):
+    f = ftplib.FTP("{ip}", timeout=60)
+    try:
+        f.login("student", f"guess{{i}}")
+    except ftplib.error_perm as exc:
+        assert str(exc).startswith("530"), exc
+    f.close()
+start = time.monotonic()
+threads = [threading.Thread(target=guess, args=(i,)) for i in range({n})]
+for t in threads: t.start()
+for t in threads: t.join()
+print(round(time.monotonic() - start, 3))
+"""
+
+
+def test_parallel_wrong_passwords_from_one_host_are_throttled_while_another_host_logs_in(
+        ftp_ip: str, alice_host: ClientHost, bob_host: ClientHost, lab: ComposeLab) -> None:
+    guesses = 10
+    guesser = alice_host.popen("python3", "-c", PARALLEL_GUESSES.format(ip=ftp_ip, n=guesses))
+    try:
+        wait_until(lambda: f"failed login as 'student' from {alice_host.ip}" in lab.service_container("ftp").logs()
+                   .decode(), what="the first failed guess")
+        # Another host logs in at once, while the guesser's answers still wait their turns.
+        ok(bob_host.run("ftp-client", ftp_ip, "list", "--user", USER, "--password", PASSWORD))
+        assert guesser.poll() is None, "the guesses were answered before another host could log in"
+        out, err = guesser.communicate(timeout=120)
+    finally:
+        if guesser.poll() is None:
+            guesser.kill()
+    assert guesser.returncode == 0, err.decode()
+    # Ten connections bought no parallelism: one answer per delay, for the address as a whole.
+    assert float(out) >= guesses * LOGIN_DELAY * 0.9, out
+
+
+HOLD_PASV = """
+import socket
+socks, replies = [], []
+for i in range(100):
+    s = socket.create_connection(("{ip}", 21), timeout=30)
+    r = s.makefile("rb"); r.readline()
+    for line in (b"USER anonymous", b"PASS x@y", b"PASV"):
+        s.sendall(line + b"\\r\\n"); reply = r.readline()
+    replies.append(reply)
+    socks.append((s, r))
+print(sum(reply.startswith(b"227") for reply in replies))
+for s, r in socks:
+    s.sendall(b"QUIT\\r\\n"); r.readline(); s.close()
+"""
+
+
+def test_a_class_of_a_hundred_holds_passive_ports_at_once(ftp_ip: str, alice_host: ClientHost) -> None:
+    assert ok(alice_host.run("python3", "-c", HOLD_PASV.format(ip=ftp_ip), timeout=120)).strip() == "100"
+
+
+STRICT_CHECKS = """
+import ftplib, hashlib, io, os, socket
+f = ftplib.FTP("{ip}", timeout=20)
+f.login("student", "socketlab")
+whole = os.urandom(300_000)
+f.storbinary("STOR resume-{tag}.bin", io.BytesIO(whole[:100_000]))       # a cut upload ...
+f.storbinary("STOR resume-{tag}.bin", io.BytesIO(whole[100_000:]), rest=100_000)   # ... resumed
+got = io.BytesIO(); f.retrbinary("RETR resume-{tag}.bin", got.write)
+print("resume", hashlib.sha256(got.getvalue()).hexdigest() == hashlib.sha256(whole).hexdigest())
+f.storbinary("STOR lines-{tag}.txt", io.BytesIO(b"a\\nb\\nc\\n"))
+f.voidcmd("TYPE A"); print("size-a", f.sendcmd("SIZE lines-{tag}.txt")); f.voidcmd("TYPE I")
+f.sendcmd("PASV")
+f.sock.settimeout(20)
+print("retr", f.sendcmd("RETR resume-{tag}.bin")[:3])      # the data connection never opens ...
+f.sock.sendall(b"ABOR\\r\\n")
+print("abor", f.getline()[:3], f.getline()[:3])
+print("epsv-all", f.sendcmd("EPSV ALL")[:3])
+for cmd in ("PASV", "PORT " + f.sock.getsockname()[0].replace(".", ",") + ",200,1"):
+    try:
+        print(cmd.split()[0], f.sendcmd(cmd)[:3])
+    except ftplib.error_perm as exc:
+        print(cmd.split()[0], str(exc)[:3])
+f.delete("resume-{tag}.bin"); f.delete("lines-{tag}.txt")
+"""
+
+
+def test_a_stricter_testers_ftp_checks_from_a_client_host(ftp_ip: str, bob_host: ClientHost) -> None:
+    """REST+STOR resumes byte for byte, SIZE in TYPE A, ABOR before the data connection, EPSV ALL."""
+    out = ok(bob_host.run("python3", "-c", STRICT_CHECKS.format(ip=ftp_ip, tag=bob_host.ip.replace(".", "_"))))
+    assert out.split("\n")[:-1] == ["resume True", "size-a 213 9", "retr 150", "abor 426 226", "epsv-all 200",
+                                     "PASV 501", "PORT 501"], out

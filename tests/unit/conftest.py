@@ -28,8 +28,12 @@ def _children() -> set[int]:
     return found
 
 
-def _threads() -> set[threading.Thread]:
+def live_threads() -> set[threading.Thread]:
+    """Threads alive now (tests that must prove a join compare two of these, without the settle wait)."""
     return {t for t in threading.enumerate() if t.is_alive()}
+
+
+_threads = live_threads
 
 
 @pytest.fixture(autouse=True)

@@ -1,15 +1,13 @@
-"""The client's copy of the wire format agrees with the server's codec (the client image has no server code)."""
+"""The chat client speaks the room's own codec (socketlab_common.wire.chat): no copy of the format of its own."""
 
 from __future__ import annotations
 
+import socket
+import threading
+
 import pytest
-from chatroom import protocol as p
 from socketlab_clients import chat_client as c
-
-
-def test_client_and_server_share_the_constants() -> None:
-    assert c.REPLY_KEYWORDS == p.REPLY_KEYWORDS
-    assert c.RECV_BUFFER >= p.MAX_REQUEST_BYTES
+from socketlab_common.wire import chat as p
 
 
 @pytest.mark.parametrize("datagram", [
@@ -26,6 +24,23 @@ def test_client_classifies_like_the_server(datagram: bytes) -> None:
         assert (keyword, detail) == (None, parsed.text)
 
 
-def test_client_reads_the_announced_timeout() -> None:
-    assert c.announced_timeout(p.ok_login(4).decode().partition(" ")[2]) == 4
-    assert c.announced_timeout("") is None
+def test_what_the_client_sends_is_what_the_room_parses() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as room:
+        room.bind(("127.0.0.1", 0))
+        room.settimeout(5)
+        client = c.ChatClient(room.getsockname(), c.Display(False), interactive=False, heartbeat=None)
+        try:
+            def answer_login() -> None:
+                data, addr = room.recvfrom(p.RECV_BUFFER)
+                assert p.parse_request(data) == p.Login("小明")
+                room.sendto(p.ok_login(8), addr)
+
+            server = threading.Thread(target=answer_login)
+            server.start()
+            assert client.login("小明") == (True, "")
+            server.join(5)
+            assert client.heartbeat == 2  # a quarter of the timeout the room announced
+            client.say("你好 hello")
+            assert p.parse_request(room.recvfrom(p.RECV_BUFFER)[0]) == p.Chat("小明", "你好 hello")
+        finally:
+            client.close()

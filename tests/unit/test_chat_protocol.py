@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from chatroom import protocol as p
+from socketlab_common.wire import chat as p
 
 
 @pytest.mark.parametrize(("payload", "request_"), [

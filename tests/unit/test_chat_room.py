@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 import pytest
-from chatroom import protocol as p
 from chatroom.room import Room
+from socketlab_common.wire import chat as p
 
 from .feeding import pieces
 
@@ -138,3 +138,43 @@ def test_room_full_refuses_politely() -> None:
     room = Room(max_members=1)
     room.handle(ALICE, b"L alice", 0)
     assert decoded(room.handle(BOB, b"L bob", 0)) == [(BOB, "Fail room is full (1 members)")]
+
+
+@pytest.mark.parametrize(("seconds", "passed"), [(0.05, 40), (2.0, 60)])
+def test_a_storm_from_one_member_is_cut_to_its_rate(room: Room, seconds: float, passed: int) -> None:
+    """3,000 lines: a burst goes through, then the rate; the rest is dropped, the sender is told once."""
+    room.rate, room.burst = 10, 40
+    relayed = errors = 0
+    for i in range(3000):
+        out = room.handle(ALICE, f"C alice storm {i}".encode(), 1.0 + i * seconds / 3000)
+        relayed += sum(1 for addr, _ in out if addr == BOB)
+        errors += sum(1 for addr, data in out if addr == ALICE and data.startswith(b"ERR slow down"))
+    assert passed - 1 <= relayed <= passed  # the last refill may land just after the last line
+    assert errors == 1
+    assert room.stats["throttled"] == 3000 - relayed
+    # The others are untouched, and alice speaks again once her bucket refills.
+    assert decoded(room.handle(BOB, b"C bob hi", 1.0 + seconds))[0] == (ALICE, "bob : hi")
+    assert decoded(room.handle(ALICE, b"C alice calm again", 1.3 + seconds)) == [
+        (BOB, "alice : calm again"), (XIAOMING, "alice : calm again")]
+    # After a calm spell, a new storm is told again.
+    storm = [room.handle(ALICE, b"C alice again", 10.0 + seconds) for _ in range(60)]
+    assert sum(1 for out in storm for _, data in out if data.startswith(b"ERR slow down")) == 1
+
+
+def test_the_rate_limit_can_be_turned_off() -> None:
+    room = Room(timeout=10, rate=0)
+    room.handle(ALICE, b"L alice", 0)
+    room.handle(BOB, b"L bob", 0)
+    assert sum(len(room.handle(ALICE, b"C alice x", 0)) for _ in range(500)) == 500
+
+
+def test_one_host_cannot_take_every_seat() -> None:
+    """One IP with 300 source ports gets its share; a second host still finds a seat."""
+    room = Room(timeout=10, max_members=256, max_per_host=16)
+    answers = [room.handle(("10.0.1.66", 10000 + i), f"L m{i}".encode(), 0)[0][1] for i in range(300)]
+    assert sum(a.startswith(b"OK") for a in answers) == 16
+    assert answers[16] == b"Fail too many members from 10.0.1.66 (16)"
+    assert decoded(room.handle(BOB, b"L bob", 0))[0] == (BOB, "OK timeout=10")
+    # A seat freed by a member of that host can be taken by another of its ports.
+    room.handle(("10.0.1.66", 10000), b"Q m0", 1)
+    assert room.handle(("10.0.1.66", 20000), b"L late", 1)[0][1].startswith(b"OK")

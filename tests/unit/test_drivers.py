@@ -17,7 +17,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from socketlab_clients.echo_check import echo_roundtrip
+from socketlab_common.wire.echo import tcp_roundtrip
 
 from models import MODELS
 
@@ -90,14 +90,14 @@ def test_data_and_fin_sent_together_are_both_seen(model: str) -> None:
 def test_payload_larger_than_socket_buffers_in_both_directions(model: str) -> None:
     payload = os.urandom(4 * MIB)
     with echo_server(model) as server:
-        assert echo_roundtrip(HOST, server.port, payload) == payload
+        assert tcp_roundtrip(HOST, server.port, payload) == payload
 
 
 @pytest.mark.parametrize("model", CONCURRENT_MODELS)
 def test_hundred_concurrent_clients(model: str) -> None:
     payloads = [os.urandom(16 * 1024) for _ in range(100)]
     with echo_server(model) as server, ThreadPoolExecutor(100) as pool:
-        echoed = list(pool.map(lambda p: echo_roundtrip(HOST, server.port, p), payloads))
+        echoed = list(pool.map(lambda p: tcp_roundtrip(HOST, server.port, p), payloads))
     assert echoed == payloads
 
 
@@ -116,7 +116,7 @@ def test_slow_reader_does_not_stall_other_clients(model: str) -> None:
         flooder.start()
         try:
             assert not sent.wait(0.5), "the server must stop reading a client that does not read"
-            assert echo_roundtrip(HOST, server.port, b"still served", timeout=10) == b"still served"
+            assert tcp_roundtrip(HOST, server.port, b"still served", timeout=10) == b"still served"
         finally:
             echoed = recv_exactly(slow, len(payload))  # now read: the flood completes
             flooder.join()
@@ -135,7 +135,7 @@ def test_garbage_resets_and_vanishing_clients_do_not_stop_the_server(model: str)
         half_read = connect(server.port)
         half_read.sendall(os.urandom(MIB))  # leave with unread replies in flight
         reset_close(half_read)
-        assert echo_roundtrip(HOST, server.port, b"after the abuse", timeout=10) == b"after the abuse"
+        assert tcp_roundtrip(HOST, server.port, b"after the abuse", timeout=10) == b"after the abuse"
         assert server.proc.poll() is None
 
 
@@ -151,10 +151,10 @@ def test_sigterm_stops_the_server_within_two_seconds(model: str) -> None:
 @pytest.mark.parametrize("model", MODELS)
 def test_server_releases_descriptors_of_closed_connections(model: str) -> None:
     with echo_server(model) as server:
-        assert echo_roundtrip(HOST, server.port, b"warm-up") == b"warm-up"
+        assert tcp_roundtrip(HOST, server.port, b"warm-up") == b"warm-up"
         baseline = server.open_fds()
         for _ in range(50):
-            assert echo_roundtrip(HOST, server.port, b"ping") == b"ping"
+            assert tcp_roundtrip(HOST, server.port, b"ping") == b"ping"
         assert wait_until(lambda: server.open_fds() <= baseline, timeout=5), (
             f"{server.open_fds()} descriptors open, {baseline} before"
         )
@@ -205,7 +205,7 @@ def test_select_refuses_clients_past_fd_setsize_and_keeps_serving() -> None:
         finally:
             for sock in clients:
                 sock.close()
-        assert echo_roundtrip(HOST, server.port, b"still alive", timeout=10) == b"still alive"
+        assert tcp_roundtrip(HOST, server.port, b"still alive", timeout=10) == b"still alive"
         assert server.proc.poll() is None
 
 

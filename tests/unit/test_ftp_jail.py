@@ -57,3 +57,13 @@ def test_symlink_inside_the_library_is_allowed_and_not_followed_for_the_name(jai
     _vpath, real = jail.resolve("/", "inner-link")
     assert real == jail.root / "inner-link"
     assert real.read_text() == "a"
+
+
+def test_stale_uploads_are_removed_at_start(tmp_path) -> None:
+    from ftpserver.jail import UPLOAD_PREFIX, remove_stale_uploads
+
+    (tmp_path / "pub").mkdir()
+    (tmp_path / "keep.bin").write_bytes(b"x")
+    (tmp_path / "pub" / f"{UPLOAD_PREFIX}abc").write_bytes(b"half")
+    assert [p.name for p in remove_stale_uploads(tmp_path)] == [f"{UPLOAD_PREFIX}abc"]
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["keep.bin", "pub"]

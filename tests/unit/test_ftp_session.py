@@ -47,17 +47,24 @@ def make(library: Path, config: FtpConfig = CONFIG, clock=lambda: 0.0) -> FtpSes
 
 def converse(session: FtpSession, data: bytes, bytewise: bool = False,
              transfers: list[Transfer] | None = None, result: TransferResult | None = None) -> str:
-    """Feed `data`, completing every transfer the session asks for; return all replies."""
+    """Feed `data`, completing every transfer and pause the session asks for; return all replies."""
     out = bytearray(session.outgoing())
     for chunk in pieces(data, "bytewise" if bytewise else "whole"):
         session.receive(chunk)
-        out += session.outgoing()
+        out += drain(session)
         while (transfer := session.take_transfer()) is not None:
             if transfers is not None:
                 transfers.append(transfer)
             session.transfer_done(result or TransferResult(True, len(transfer.payload), 0.01))
-            out += session.outgoing()
+            out += drain(session)
     return out.decode()
+
+
+def drain(session: FtpSession) -> bytes:
+    """What the driver sends: after each pause (a failed login's delay) it resumes, then takes the output."""
+    while session.pause() is not None:
+        session.resume()
+    return session.outgoing()
 
 
 def codes(text: str) -> list[str]:
@@ -261,3 +268,49 @@ def test_config_parsing(tmp_path: Path) -> None:
     assert config.users == {"a": "1", "carol": "pw"} and config.read_only and config.pasv_ports == range(5000, 5002)
     with pytest.raises(ValueError):
         parse_users("nocolon")
+
+
+def test_after_epsv_all_only_epsv_sets_up_data_connections(library: Path) -> None:
+    """RFC 2428 4: once the client said EPSV ALL, PASV, PORT and EPRT are refused."""
+    replies = converse(make(library), b"USER alice\r\nPASS s3cret\r\nPASV\r\nEPSV ALL\r\nPASV\r\nPORT 10,0,0,7,4,1\r\n"
+                                      b"EPRT |1|10.0.0.7|2000|\r\nEPSV\r\nRETR pub/a.txt\r\n")
+    assert codes(replies) == ["220", "331", "230", "227", "200", "501", "501", "501", "229", "150", "226"]
+
+
+def test_rest_then_stor_carries_the_offset_and_a_hole_is_refused(library: Path) -> None:
+    transfers: list[Transfer] = []
+    replies = converse(make(library), b"USER alice\r\nPASS s3cret\r\nREST 3\r\nEPSV\r\nSTOR pub/a.txt\r\n"
+                                      b"REST 7\r\nEPSV\r\nSTOR pub/a.txt\r\nREST 2\r\nEPSV\r\nSTOR pub/new.txt\r\n"
+                                      b"EPSV\r\nSTOR pub/a.txt\r\n", transfers=transfers)
+    assert codes(replies)[3:] == ["350", "229", "150", "226", "350", "229", "554", "350", "229", "554", "229", "150",
+                                  "226"]
+    assert [(t.verb, t.offset) for t in transfers] == [("STOR", 3), ("STOR", 0)]
+
+
+def test_size_in_ascii_mode_counts_the_crlf_it_would_send(library: Path) -> None:
+    (library / "crlf.txt").write_bytes(b"a\nb\r\nc\r")
+    replies = converse(make(library), b"USER alice\r\nPASS s3cret\r\nSIZE crlf.txt\r\nTYPE A\r\nSIZE crlf.txt\r\n")
+    assert codes(replies)[-3:] == ["213", "200", "213"]
+    assert "213 7\r\n" in replies and replies.endswith("213 8\r\n")
+
+
+def test_a_failed_login_asks_the_driver_for_a_pause(library: Path) -> None:
+    now = [10.0]
+    session = make(library, replace(CONFIG, login_delay=1.5), clock=lambda: now[0])
+    session.outgoing()
+    session.receive(b"USER alice\r\nPASS no\r\nNOOP\r\n")
+    assert session.pause() == 1.5
+    assert session.outgoing() == b""  # the 530 waits for the pause, and NOOP is not handled yet
+    now[0] += 1.5
+    session.resume()
+    assert codes(session.outgoing().decode()) == ["331", "530", "200"]
+    assert session.pause() is None
+
+
+def test_every_command_has_one_rule(library: Path) -> None:
+    from ftpserver.session import COMMANDS
+
+    replies = converse(make(library), b"HELP\r\n")
+    listed = {verb for line in replies.split("\r\n") if line.startswith(" ") for verb in line.split()}
+    assert listed == {verb for verb, rule in COMMANDS.items() if rule.handler is not None}
+    assert all(not rule.write or rule.login for rule in COMMANDS.values())

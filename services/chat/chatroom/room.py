@@ -15,6 +15,13 @@ What the notes' server trusted and this one does not:
   others are told. Clients send ``H`` heartbeats to stay in while idle.
 * **the input.** Malformed, oversized, non-UTF-8 or unknown datagrams get an
   ``ERR`` reply instead of crashing the loop (the notes' ``split`` raised).
+* **each member's restraint.** Every chat line costs the room one ``sendto``
+  per other member, so one member's storm would cost everyone. Each member
+  has a token bucket (`rate` lines a second, bursts of `burst`); lines beyond
+  it are dropped and counted, and the sender is told once per storm
+  (``ERR slow down ...``), never once per dropped line.
+* **one host's appetite.** One address with hundreds of source ports could
+  take every seat; at most `max_per_host` members share one IP address.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
-from . import protocol as p
+from socketlab_common.wire import chat as p
 
 Addr = tuple[str, int]
 Outgoing = list[tuple[Addr, bytes]]
@@ -34,6 +41,15 @@ DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_MEMBERS = 256
 """Bounds the fan-out of one datagram (each chat line costs one sendto per member)."""
 
+DEFAULT_MAX_PER_HOST = 16
+"""Members that may share one IP address (several clients on one host, but not the whole room)."""
+
+DEFAULT_RATE = 10.0
+"""Chat lines a second one member may keep up (0: no limit); faster than anyone types."""
+
+DEFAULT_BURST = 40.0
+"""Lines one member may send at once before the rate applies (a paste of a few lines)."""
+
 log = logging.getLogger("chat.room")
 
 
@@ -42,16 +58,23 @@ class Member:
     name: str
     addr: Addr
     last_seen: float
+    tokens: float = 0.0       # chat lines this member may still send right now
+    refilled: float = 0.0     # when `tokens` was last topped up
+    told_to_slow: bool = False  # the current storm was already answered with ERR
 
 
 @dataclass
 class Room:
     timeout: float = DEFAULT_TIMEOUT
     max_members: int = DEFAULT_MAX_MEMBERS
+    max_per_host: int = DEFAULT_MAX_PER_HOST
+    rate: float = DEFAULT_RATE
+    burst: float = DEFAULT_BURST
     by_name: dict[str, Member] = field(default_factory=dict)
     by_addr: dict[Addr, Member] = field(default_factory=dict)
+    per_host: Counter = field(default_factory=Counter)
     stats: Counter = field(default_factory=Counter)
-    """received, joins, leaves, timeouts, chats, announcements, rejected, spoofed, ignored, notices."""
+    """received, joins, leaves, timeouts, chats, announcements, rejected, spoofed, ignored, notices, throttled."""
 
     # -- input ---------------------------------------------------------------
 
@@ -76,6 +99,8 @@ class Room:
                 member = self._authenticate(addr, name, member, "C")
                 if member is None:
                     return self._reject(addr, self._who_error(addr, name))
+                if not self._may_speak(member, now):
+                    return self._slow_down(addr, member)
                 self.stats["chats"] += 1
                 return self._to_others(member, p.chat_notice(name, text))
             case p.Quit(name):
@@ -129,9 +154,12 @@ class Room:
             return self._refuse(addr, f"name taken: {name} 该用户已存在")
         if len(self.by_name) >= self.max_members:
             return self._refuse(addr, f"room is full ({self.max_members} members)")
-        member = Member(name, addr, now)
+        if self.max_per_host and self.per_host[addr[0]] >= self.max_per_host:
+            return self._refuse(addr, f"too many members from {addr[0]} ({self.max_per_host})")
+        member = Member(name, addr, now, tokens=self.burst, refilled=now)
         self.by_name[name] = member
         self.by_addr[addr] = member
+        self.per_host[addr[0]] += 1
         self.stats["joins"] += 1
         log.info("join: %s from %s:%d (%d members)", name, *addr, len(self.by_name))
         return [(addr, p.ok_login(self.timeout)), *self._to_others(member, p.join_notice(name))]
@@ -160,6 +188,31 @@ class Room:
     def _remove(self, member: Member) -> None:
         del self.by_name[member.name]
         del self.by_addr[member.addr]
+        self.per_host[member.addr[0]] -= 1
+        if self.per_host[member.addr[0]] <= 0:
+            del self.per_host[member.addr[0]]
+
+    def _may_speak(self, member: Member, now: float) -> bool:
+        """Take a token from the member's bucket (refilled at `rate` a second, up to `burst`)."""
+        if self.rate <= 0:
+            return True
+        member.tokens = min(self.burst, member.tokens + (now - member.refilled) * self.rate)
+        member.refilled = now
+        if member.tokens >= self.burst / 2:
+            member.told_to_slow = False  # calm again: a new storm will be told again
+        if member.tokens < 1:
+            return False
+        member.tokens -= 1
+        return True
+
+    def _slow_down(self, addr: Addr, member: Member) -> Outgoing:
+        """A line over the member's rate: dropped, and the sender told once per storm."""
+        self.stats["throttled"] += 1
+        if member.told_to_slow:
+            return []
+        member.told_to_slow = True
+        log.info("throttled: %s at %s:%d sends faster than %g lines/s", member.name, *addr, self.rate)
+        return [(addr, p.error(f"slow down: at most {self.rate:g} lines a second, {self.burst:g} at once"))]
 
     def _refuse(self, addr: Addr, reason: str) -> Outgoing:
         self.stats["refused"] += 1

@@ -23,8 +23,8 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable
 
 from socketlab_common.lifecycle import StopSignal
+from socketlab_common.wire import chat as p
 
-from . import protocol as p
 from .room import Addr, Room
 
 MAX_BACKLOG = 4096

@@ -3,13 +3,17 @@
 ``tcp PORT`` succeeds once something accepts connections on 127.0.0.1:PORT
 (connect only: the iterative echo may be busy with another client and still
 be healthy). ``udp-echo PORT`` sends a datagram and expects it back.
-``chat PORT`` sends the chat room's bare heartbeat ``H`` and expects ``PONG``.
+``chat PORT`` sends the chat room's bare heartbeat and expects its answer
+(both from `wire.chat`, the room's own codec).
 """
 
 from __future__ import annotations
 
 import socket
 import sys
+
+from .wire import chat
+from .wire.echo import udp_roundtrip
 
 TIMEOUT = 2.0
 
@@ -20,20 +24,18 @@ def probe_tcp(port: int, host: str = "127.0.0.1") -> None:
 
 
 def probe_udp_echo(port: int, host: str = "127.0.0.1") -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.settimeout(TIMEOUT)
-        sock.sendto(b"health", (host, port))
-        data, _ = sock.recvfrom(64)
-        if data != b"health":
-            raise OSError(f"unexpected reply {data!r}")
+    data = udp_roundtrip(host, port, b"health", TIMEOUT)
+    if data != b"health":
+        raise OSError(f"unexpected reply {data!r}")
 
 
 def probe_chat(port: int, host: str = "127.0.0.1") -> None:
+    """The room's bare heartbeat (a ping that involves no membership) must get PONG."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.settimeout(TIMEOUT)
-        sock.sendto(b"H", (host, port))
-        data, _ = sock.recvfrom(64)
-        if data != b"PONG":
+        sock.sendto(chat.encode_request(chat.Heartbeat(None)), (host, port))
+        data, _ = sock.recvfrom(chat.RECV_BUFFER)
+        if data != chat.PONG:
             raise OSError(f"unexpected reply {data!r}")
 
 

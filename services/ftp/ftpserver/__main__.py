@@ -10,6 +10,7 @@ from socketlab_common.listeners import tcp_listener
 from socketlab_common.log import setup_logging
 
 from .config import FtpConfig
+from .jail import remove_stale_uploads
 from .server import FtpServer
 
 
@@ -23,6 +24,8 @@ def main() -> int:
     if not os.path.isdir(config.root):
         log.error("FTP_ROOT %s is not a directory", config.root)
         return 2
+    for stale in remove_stale_uploads(config.root):
+        log.warning("removed %s: an upload the previous run never finished", stale)
     stop = StopSignal()
     stop.install_signal_handlers()
     listener = tcp_listener(config.host, config.port)

@@ -2,7 +2,8 @@
 
     FTP_ROOT=/srv/ftp             the file library
     FTP_PORT=21                   control port (inside the container)
-    FTP_PASV_PORTS=18100-18129    passive range; published with the same numbers outside
+    FTP_PASV_PORTS=18100-18227    passive range (the pool: one port per client between PASV
+                                  and its data connection); published with the same numbers outside
     FTP_PASV_ADDRESS_HOST=...     address advertised by PASV to clients that come through
                                   the published host port (their peer is the docker gateway)
     FTP_ANONYMOUS=1               anonymous (and "ftp") may log in, read only ...
@@ -14,6 +15,9 @@
     FTP_DATA_TIMEOUT=30           seconds to wait for a data connection / data progress
     FTP_MAX_CONNECTIONS=512       control connections in total ...
     FTP_MAX_PER_IP=128            ... and from one client address
+    FTP_LOGIN_DELAY=1             seconds before a failed login is answered; an address's
+                                  failures are answered one after another (0: no delay)
+    FTP_MAX_LOGIN_ATTEMPTS=3      failed logins per connection before 421 and close
 """
 
 from __future__ import annotations
@@ -58,7 +62,7 @@ class FtpConfig:
     root: str = "/srv/ftp"
     host: str = "0.0.0.0"
     port: int = 21
-    pasv_ports: range = range(18100, 18130)
+    pasv_ports: range = range(18100, 18228)
     pasv_address_host: str = ""
     anonymous: bool = True
     anon_upload: bool = False
@@ -68,6 +72,8 @@ class FtpConfig:
     data_timeout: float = 30.0
     max_connections: int = 512
     max_per_ip: int = 128
+    login_delay: float = 1.0
+    max_login_attempts: int = 3
     banner: str = "socketlab FTP server ready (thread per connection)"
 
     @classmethod
@@ -81,7 +87,7 @@ class FtpConfig:
             root=env.get("FTP_ROOT", cls.root),
             host=env.get("FTP_HOST", cls.host),
             port=int(env.get("FTP_PORT", cls.port)),
-            pasv_ports=parse_port_range(env.get("FTP_PASV_PORTS", "18100-18129")),
+            pasv_ports=parse_port_range(env.get("FTP_PASV_PORTS", "18100-18227")),
             pasv_address_host=env.get("FTP_PASV_ADDRESS_HOST", ""),
             anonymous=_flag(env.get("FTP_ANONYMOUS"), True),
             anon_upload=_flag(env.get("FTP_ANON_UPLOAD"), False),
@@ -91,4 +97,6 @@ class FtpConfig:
             data_timeout=float(env.get("FTP_DATA_TIMEOUT", cls.data_timeout)),
             max_connections=int(env.get("FTP_MAX_CONNECTIONS", cls.max_connections)),
             max_per_ip=int(env.get("FTP_MAX_PER_IP", cls.max_per_ip)),
+            login_delay=float(env.get("FTP_LOGIN_DELAY", cls.login_delay)),
+            max_login_attempts=max(1, int(env.get("FTP_MAX_LOGIN_ATTEMPTS", cls.max_login_attempts))),
         )

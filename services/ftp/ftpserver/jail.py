@@ -68,3 +68,23 @@ class Jail:
             return path.resolve(strict=False).is_relative_to(self.root)
         except (OSError, RuntimeError):
             return False
+
+
+def remove_stale_uploads(root: str | os.PathLike[str]) -> list[Path]:
+    """Delete the temporary files of uploads that a killed server never finished; return them.
+
+    Only one server uses the library, so at start-up every such file is the
+    remnant of a previous run (a SIGKILL or a power cut cannot run the
+    clean-up an aborted upload gets).
+    """
+    removed = []
+    for directory, _dirs, files in os.walk(root):
+        for name in files:
+            if name.startswith(UPLOAD_PREFIX):
+                path = Path(directory) / name
+                try:
+                    path.unlink()
+                except OSError:
+                    continue
+                removed.append(path)
+    return removed

@@ -1,8 +1,12 @@
-"""The thread-per-connection driver: accept, limit, and run one session per thread.
+"""The FTP server on the thread-per-connection model: admit, then run one session per thread.
 
-This is the notes' multi-thread model (3.1.2) with blocking sockets. Each
-thread owns a control connection and, during transfers, its data connection
-too, so a slow transfer only ever blocks its own client.
+This is the notes' multi-thread model (3.1.2) with blocking sockets, run by
+the lab's own thread driver (`models/threaded.py`: accept, one thread per
+connection, every thread joined on stop). What FTP adds is the work of one
+connection: admission (limits per address and in total), the control loop,
+and the transfers. Each thread owns a control connection and, during
+transfers, its data connection too, so a slow transfer only ever blocks its
+own client.
 """
 
 from __future__ import annotations
@@ -15,17 +19,17 @@ from collections import Counter
 
 from socketlab_common.lifecycle import StopSignal
 
-from models.blocking import accept_blocking
+from models import threaded
 
 from .config import FtpConfig
 from .jail import Jail
 from .session import FtpSession
+from .throttle import LoginThrottle
 from .transfer import DataChannel, PortAllocator, run_transfer
 from .wire import reply
 
 log = logging.getLogger("ftp.server")
 
-THREAD_STACK_SIZE = 512 * 1024
 RECV_SIZE = 4096
 
 
@@ -77,6 +81,7 @@ class FtpServer:
         self.jail = Jail(config.root)
         self.ports = PortAllocator(config.pasv_ports)
         self.limits = ConnectionLimits(config.max_connections, config.max_per_ip)
+        self.throttle = LoginThrottle(config.login_delay)
         self.gateway = default_gateway()
 
     def advertised_ip(self, local_ip: str, peer_ip: str) -> str:
@@ -92,22 +97,16 @@ class FtpServer:
         return local_ip
 
     def serve(self, listener: socket.socket) -> None:
-        threading.stack_size(THREAD_STACK_SIZE)
-        for sock, peer in accept_blocking(listener, self.stop):
-            refusal = self.limits.acquire(peer[0])
-            if refusal:
-                log.warning("%s:%d refused: %s", peer[0], peer[1], refusal)
-                _refuse(sock, refusal)
-                continue
-            worker = threading.Thread(target=self._connection, args=(sock, peer), daemon=True)
-            try:
-                worker.start()
-            except RuntimeError as exc:  # can't start new thread: pids or memory exhausted
-                self.limits.release(peer[0])
-                log.warning("%s:%d refused: %s", peer[0], peer[1], exc)
-                _refuse(sock, "Server busy.")
+        """Serve until `stop` is set; returns once every session thread has ended."""
+        threaded.serve(listener, None, self.stop, connection=self._connection, refuse=_busy)
 
     def _connection(self, sock: socket.socket, peer: tuple) -> None:
+        """One client, in its own thread: admit it, run its session, account for its leaving."""
+        refusal = self.limits.acquire(peer[0])
+        if refusal:
+            log.warning("%s:%d refused: %s", peer[0], peer[1], refusal)
+            _refuse(sock, refusal)
+            return
         try:
             with sock, self.stop.track(sock):
                 self._serve_session(sock, peer)
@@ -123,11 +122,12 @@ class FtpServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_OOBINLINE, 1)  # ABOR's urgent byte stays in the line
         # (TCP_NODELAY is already set: accept_blocking gives it to every accepted connection.)
         local_ip = sock.getsockname()[0]
-        channel = DataChannel(self.ports, local_ip, peer[0], self.config.data_timeout)
-        session = FtpSession(self.config, self.jail, peer, self.advertised_ip(local_ip, peer[0]), channel)
+        channel = DataChannel(self.ports, local_ip, peer[0], self.config.data_timeout, self.stop)
+        session = FtpSession(self.config, self.jail, peer, self.advertised_ip(local_ip, peer[0]), channel,
+                             throttle=self.throttle)
         log.debug("%s:%d connected to %s", peer[0], peer[1], local_ip)
         try:
-            _flush(sock, session)
+            self._flush(sock, session)
             while not session.closing:
                 deadline = session.deadline()
                 sock.settimeout(None if deadline is None else max(deadline - time.monotonic(), 0.001))
@@ -135,25 +135,35 @@ class FtpServer:
                     data = sock.recv(RECV_SIZE)
                 except TimeoutError:
                     session.timed_out()
-                    _flush(sock, session)
+                    self._flush(sock, session)
                     break
                 session.receive(data)
-                _flush(sock, session)
+                self._flush(sock, session)
                 while (transfer := session.take_transfer()) is not None:
                     result = run_transfer(transfer, channel, sock)
                     session.transfer_done(result)
                     try:
-                        _flush(sock, session)
+                        self._flush(sock, session)
                     finally:
                         result.release()
         finally:
             channel.close()
 
+    def _flush(self, sock: socket.socket, session: FtpSession) -> None:
+        """Send what the session has to say, after the pause it asks for (a failed login's delay).
 
-def _flush(sock: socket.socket, session: FtpSession) -> None:
-    sock.settimeout(30)
-    while out := session.outgoing():
-        sock.sendall(out)
+        The pause is this thread's own wait: no lock is held, other sessions go on.
+        """
+        while (wait := session.pause()) is not None:
+            self.stop.wait(wait)
+            session.resume()
+        sock.settimeout(30)
+        while out := session.outgoing():
+            sock.sendall(out)
+
+
+def _busy(sock: socket.socket, _peer: tuple) -> None:
+    _refuse(sock, "Server busy.")
 
 
 def _refuse(sock: socket.socket, reason: str) -> None:
