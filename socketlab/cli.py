@@ -82,7 +82,7 @@ def cmd_client(settings: LabSettings, args: argparse.Namespace) -> int:
 # Feature modules that add their own subcommands: each has
 # ``register(sub: argparse._SubParsersAction) -> None`` whose handlers take
 # ``(settings, args) -> int`` through ``set_defaults(func=...)``.
-COMMAND_MODULES: list[str] = ["chat", "check", "capture", "topology", "bench.cli", "lessons.cli", "run", "fuzz"]
+COMMAND_MODULES: list[str] = ["chat", "check", "capture", "topology", "bench.cli", "lessons.cli", "run", "fuzz", "top"]
 
 
 def build_parser() -> argparse.ArgumentParser:

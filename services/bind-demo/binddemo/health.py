@@ -1,14 +1,16 @@
 """Healthcheck: every listener answers, over TCP and UDP (``python3 -m binddemo.health``).
 
 Run inside the container, so all three binds must be reachable from here
-(that is the "inside the container" row of the reachability table).
+(that is the "inside the container" row of the reachability table). It speaks
+from the probes' own loopback address, which the server does not log.
 """
 
 from __future__ import annotations
 
 import os
-import socket
 import sys
+
+from socketlab_common.probe import probe_connection, probe_datagram_socket
 
 from .__main__ import public_address
 from .plan import DEFAULT_PORTS, parse_ports, plan_binds
@@ -18,12 +20,11 @@ TIMEOUT = 2.0
 
 
 def _check(host: str, port: int, expected_bind: str) -> None:
-    with socket.create_connection((host, port), timeout=TIMEOUT) as sock:
+    with probe_connection(host, port, TIMEOUT) as sock:
         got = parse_reply(sock.recv(256))
     if got["bind"] != f"{expected_bind}/tcp":
         raise OSError(f"tcp {host}:{port} answered {got['bind']}")
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.settimeout(TIMEOUT)
+    with probe_datagram_socket(TIMEOUT) as sock:
         sock.sendto(b"health", (host, port))
         got = parse_reply(sock.recvfrom(256)[0])
     if got["bind"] != f"{expected_bind}/udp":

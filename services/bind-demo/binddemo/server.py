@@ -14,6 +14,7 @@ import struct
 
 from socketlab_common.lifecycle import StopSignal
 from socketlab_common.listeners import tcp_listener, udp_socket
+from socketlab_common.probe import is_probe
 
 from .plan import Bind
 from .protocol import reply
@@ -68,7 +69,8 @@ def _answer_tcp(bind: Bind, listener: socket.socket) -> None:
         local = conn.getsockname()
         conn.sendall(reply(bind.label, "tcp", peer, local))
         conn.shutdown(socket.SHUT_WR)
-    log.info("tcp bind=%s local=%s:%d answered %s:%d", bind.label, *local, *peer)
+    if not is_probe(peer):
+        log.info("tcp bind=%s local=%s:%d answered %s:%d", bind.label, *local, *peer)
 
 
 def _answer_udp(bind: Bind, sock: socket.socket) -> None:
@@ -90,7 +92,8 @@ def _answer_udp(bind: Bind, sock: socket.socket) -> None:
                                                                                  bytes(4)))], 0, peer)
         else:
             sock.sendto(answer, peer)
-        log.info("udp bind=%s local=%s:%d answered %s:%d", bind.label, *local, *peer)
+        if not is_probe(peer):
+            log.info("udp bind=%s local=%s:%d answered %s:%d", bind.label, *local, *peer)
 
 
 def enable_pktinfo(sock: socket.socket) -> None:

@@ -5,6 +5,11 @@
 be healthy). ``udp-echo PORT`` sends a datagram and expects it back.
 ``chat PORT`` sends the chat room's bare heartbeat and expects its answer
 (both from `wire.chat`, the room's own codec).
+
+Every probe speaks from PROBE_SOURCE, a loopback address of its own: the
+servers leave connections from it out of their logs (`is_probe`) and
+`socketlab capture` leaves its packets out of captures, so a learner's log
+and pcap hold the learner's traffic, not a check every two seconds.
 """
 
 from __future__ import annotations
@@ -13,26 +18,47 @@ import socket
 import sys
 
 from .wire import chat
-from .wire.echo import udp_roundtrip
 
 TIMEOUT = 2.0
+PROBE_SOURCE = "127.0.0.2"
+"""Where health probes come from (Linux answers for all of 127.0.0.0/8 on lo): not 127.0.0.1, which is the user's."""
+
+
+def is_probe(peer: tuple | str | None) -> bool:
+    """True for a peer address (or (ip, port)) that is a health probe: log nothing for it."""
+    host = peer[0] if isinstance(peer, tuple) else peer
+    return host == PROBE_SOURCE
+
+
+def probe_connection(host: str, port: int, timeout: float = TIMEOUT) -> socket.socket:
+    """A TCP connection to (host, port) from PROBE_SOURCE."""
+    return socket.create_connection((host, port), timeout=timeout, source_address=(PROBE_SOURCE, 0))
+
+
+def probe_datagram_socket(timeout: float = TIMEOUT) -> socket.socket:
+    """A UDP socket bound to PROBE_SOURCE."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.settimeout(timeout)
+    sock.bind((PROBE_SOURCE, 0))
+    return sock
 
 
 def probe_tcp(port: int, host: str = "127.0.0.1") -> None:
-    with socket.create_connection((host, port), timeout=TIMEOUT):
+    with probe_connection(host, port):
         pass
 
 
 def probe_udp_echo(port: int, host: str = "127.0.0.1") -> None:
-    data = udp_roundtrip(host, port, b"health", TIMEOUT)
+    with probe_datagram_socket() as sock:
+        sock.sendto(b"health", (host, port))
+        data, _ = sock.recvfrom(64)
     if data != b"health":
         raise OSError(f"unexpected reply {data!r}")
 
 
 def probe_chat(port: int, host: str = "127.0.0.1") -> None:
     """The room's bare heartbeat (a ping that involves no membership) must get PONG."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.settimeout(TIMEOUT)
+    with probe_datagram_socket() as sock:
         sock.sendto(chat.encode_request(chat.Heartbeat(None)), (host, port))
         data, _ = sock.recvfrom(chat.RECV_BUFFER)
         if data != chat.PONG:

@@ -13,6 +13,7 @@ import sys
 from socketlab_common.lifecycle import StopSignal
 from socketlab_common.listeners import tcp_listener, udp_socket
 from socketlab_common.log import setup_logging
+from socketlab_common.probe import is_probe
 
 from models import MODELS, get_driver
 
@@ -47,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         log.info("TCP echo (%s model) listening on %s:%d", args.model, *listener.getsockname())
 
         def new_session(peer: tuple) -> EchoSession:
-            log.info("connect from %s:%d", *peer[:2])  # the notes' print("Connect from", addr)
+            if not is_probe(peer):  # the health check's connections are not the learner's
+                log.info("connect from %s:%d", *peer[:2])  # the notes' print("Connect from", addr)
             return EchoSession(peer)
 
         with listener:

@@ -36,6 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from socketlab_common.probe import is_probe
+
 from . import listing
 from .config import ANONYMOUS_NAMES, FtpConfig
 from .jail import Jail, JailError
@@ -214,7 +216,8 @@ class FtpSession:
 
     def _dispatch(self, cmd: Command) -> None:
         shown = "PASS ****" if cmd.verb == "PASS" else str(cmd)
-        log.info("%s %s %s", self.peer, self.user or "-", shown.encode("utf-8", "backslashreplace").decode())
+        if not is_probe(self.peer_ip):
+            log.info("%s %s %s", self.peer, self.user or "-", shown.encode("utf-8", "backslashreplace").decode())
         rule = COMMANDS.get(cmd.verb)
         if rule is None:
             self._send(500, f"Unknown command {cmd.verb[:20]!r}.")

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from socketlab_common.probe import is_probe
+
 from .files import FileInfo, Found, Listing, Redirect, Site
 from .request import Limits, ParseError, Request
 from .responses import AccessLog, error_page, head, http_date, parse_http_date
@@ -305,7 +307,7 @@ class Handler:
         return Reply(status, [("Content-Type", HTML), *(fields or ())], body, close=close)
 
     def _log(self, peer: tuple, request: Request | None, status: int, size: int) -> None:
-        if self.access_log.enabled:
+        if self.access_log.enabled and not is_probe(peer):
             self.access_log.log(peer, request.request_line if request is not None else "-", status, size)
 
 
