@@ -8,6 +8,10 @@ one, without touching the service. tcpdump writes pcap to its stdout
 (``-w - -U``: one flush per packet), which is streamed into a local file that
 Wireshark opens — or to stdout with ``-o -`` (``... -o - | wireshark -k -i -``).
 
+The health checks' traffic (every two seconds, over the service's loopback,
+from the probes' own address) is left out by default, so a capture holds
+the learner's packets only; ``--with-probes`` keeps it.
+
 Example, the notes' three-way handshake and four-way close (1.3.1)::
 
     socketlab capture echo-epoll -c 20 -o handshake.pcap tcp port 8888
@@ -25,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
+from socketlab_common.probe import PROBE_SOURCE
 
 from .lab import Lab
 from .pcap import closed_both_ways, connection_story, read_capture
@@ -34,14 +39,23 @@ from .settings import LabSettings
 console = Console(stderr=True, soft_wrap=True)  # one summary line per fact, even in a log
 
 
+def capture_filter(bpf: list[str] | None, with_probes: bool = False) -> list[str]:
+    """The tcpdump filter words: the user's, and (unless asked otherwise) no health-probe packets."""
+    words = list(bpf or [])
+    if with_probes:
+        return words
+    quiet = ["not", "host", PROBE_SOURCE]
+    return ["(", *words, ")", "and", *quiet] if words else quiet
+
+
 def capture_argv(container_id: str, *, interface: str = "any", count: int | None = None,
                  duration: float | None = None, bpf: list[str] | None = None, project: str = "",
-                 image: str = "socketlab/client:latest") -> list[str]:
+                 image: str = "socketlab/client:latest", with_probes: bool = False) -> list[str]:
     """The `docker run` line: tcpdump in the namespace of `container_id`, pcap on stdout."""
     tcpdump = ["tcpdump", "-n", "-U", "-i", interface, "-w", "-"]
     if count:
         tcpdump += ["-c", str(count)]
-    tcpdump += bpf or []
+    tcpdump += capture_filter(bpf, with_probes)
     if duration:
         # SIGINT makes tcpdump flush and print its counts, just as Ctrl-C does.
         tcpdump = ["timeout", "-s", "INT", f"{duration:g}", *tcpdump]
@@ -70,13 +84,13 @@ class RunningCapture:
 
 def start_capture(settings: LabSettings, service: str, output: Path | None, *, interface: str = "any",
                   count: int | None = None, duration: float | None = None,
-                  bpf: list[str] | None = None) -> RunningCapture:
+                  bpf: list[str] | None = None, with_probes: bool = False) -> RunningCapture:
     """Start tcpdump in `service`'s namespace, streaming pcap into `output` (None: our stdout)."""
     lab = Lab(settings)
     # `socketlab run FILE.py --name server` hosts are captured by that name too
     container = run_host_container(lab, service) or lab.service_container(service)
     argv = capture_argv(container.id, interface=interface, count=count, duration=duration, bpf=bpf,
-                        project=settings.project, image=settings.client_image)
+                        project=settings.project, image=settings.client_image, with_probes=with_probes)
     sink = open(output, "wb") if output is not None else sys.stdout.buffer  # closed below: the child has it
     try:
         # Own session: a terminal's Ctrl-C reaches us once, and we forward it once.
@@ -117,12 +131,14 @@ def cmd_capture(settings: LabSettings, args: argparse.Namespace) -> int:
     output = None if to_stdout else Path(args.output or f"{args.service}-{time.strftime('%Y%m%d-%H%M%S')}.pcap")
     try:
         running = start_capture(settings, args.service, output, interface=args.interface, count=args.count,
-                                duration=args.duration, bpf=args.filter)
+                                duration=args.duration, bpf=args.filter, with_probes=args.with_probes)
     except LookupError as exc:
         console.print(f"[red]{exc}")
         return 2
     console.print(f"capturing in {args.service}'s network namespace"
                   + ("" if to_stdout else f" into {output}") + "; Ctrl-C to stop")
+    if not args.with_probes:
+        console.print(f"health probes (from {PROBE_SOURCE}) are left out; --with-probes keeps them", style="dim")
     try:
         code = running.process.wait()
     except KeyboardInterrupt:
@@ -141,6 +157,8 @@ def _add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-c", "--count", type=int, help="stop after this many packets")
     parser.add_argument("--duration", type=float, help="stop after this many seconds")
     parser.add_argument("-i", "--interface", default="any", help="interface inside the service (default any)")
+    parser.add_argument("--with-probes", action="store_true",
+                        help=f"keep the health checks' packets (from {PROBE_SOURCE}), left out by default")
 
 
 def split_filter(args: argparse.Namespace) -> argparse.Namespace:
@@ -153,6 +171,7 @@ def split_filter(args: argparse.Namespace) -> argparse.Namespace:
     _add_options(inner)
     inner.add_argument("filter", nargs="*")
     rest = inner.parse_intermixed_args(args.filter)
+    args.with_probes = args.with_probes or rest.with_probes
     for name in ("output", "count", "duration"):
         if getattr(rest, name) is not None:
             setattr(args, name, getattr(rest, name))

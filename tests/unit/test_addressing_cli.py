@@ -5,8 +5,9 @@ from __future__ import annotations
 import ipaddress
 
 from rich.console import Console
+from socketlab_common.probe import PROBE_SOURCE
 
-from socketlab.capture import capture_argv, split_filter
+from socketlab.capture import capture_argv, capture_filter, split_filter
 from socketlab.cli import build_parser
 from socketlab.shell import shell_request
 from socketlab.topology import (
@@ -21,12 +22,21 @@ from socketlab.topology import (
 
 
 def test_capture_joins_the_service_namespace_and_writes_pcap_to_stdout() -> None:
-    argv = capture_argv("abc123", count=20, duration=5, bpf=["tcp", "port", "8888"], project="p")
+    argv = capture_argv("abc123", count=20, duration=5, bpf=["tcp", "port", "8888"], project="p", with_probes=True)
     assert argv[:2] == ["docker", "run"] and "container:abc123" in argv
     assert "NET_RAW" in argv and "NET_ADMIN" in argv
     tail = argv[argv.index("socketlab/client:latest") + 1:]
     assert tail == ["timeout", "-s", "INT", "5", "tcpdump", "-n", "-U", "-i", "any", "-w", "-", "-c", "20",
                     "tcp", "port", "8888"]
+
+
+def test_capture_leaves_the_health_probes_out_unless_asked() -> None:
+    assert capture_filter([]) == ["not", "host", PROBE_SOURCE]
+    assert capture_filter(["tcp", "port", "8888"]) == ["(", "tcp", "port", "8888", ")", "and",
+                                                       "not", "host", PROBE_SOURCE]
+    assert capture_filter(["tcp"], with_probes=True) == ["tcp"]
+    args = split_filter(build_parser().parse_args(["capture", "echo-epoll", "tcp", "--with-probes"]))
+    assert args.with_probes and args.filter == ["tcp"]
 
 
 def test_capture_options_may_come_before_or_after_the_filter() -> None:
