@@ -47,7 +47,7 @@ def cmd_ps(settings: LabSettings, _args: argparse.Namespace) -> int:
     if not rows:
         console.print(f"no containers in project {settings.project!r}; run `socketlab up`")
         return 1
-    console.print(hosts_table(rows, f"socketlab ({settings.project})"))
+    console.print(hosts_table(rows, f"socketlab ({settings.project})", console.width))
     return 0
 
 

@@ -1,10 +1,17 @@
-"""What is running: every lab container with its model, addresses, ports and health."""
+"""What is running: every lab container with its model, addresses, ports and health.
+
+The tables read at 80 columns: port runs collapse to one range (the FTP
+passive pool is one line, 18100–18227), addresses are never cut, and a
+terminal of WIDE columns or more gets the system column and the full
+published addresses too.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import docker
+from rich import box
 from rich.table import Table
 
 from .settings import LabSettings
@@ -66,17 +73,55 @@ def _sort_key(addresses: dict[str, str]) -> tuple[int, ...]:
         return (999,)
 
 
-def hosts_table(rows: list[HostRow], title: str) -> Table:
-    table = Table(title=title)
-    for column in ("service", "system", "model", "networks / IPs", "listens", "published", "state"):
-        table.add_column(column)
+WIDE = 140
+"""From this many columns on, `ps` adds the system column and the full published addresses."""
+
+
+def hosts_table(rows: list[HostRow], title: str, width: int = 80) -> Table:
+    """The `ps` table for a terminal `width` columns wide (the `make up` summary too)."""
+    wide = width >= WIDE
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    hosts = {host for row in rows for host, *_ in _parsed_published(row.ports)}
+    table.add_column("service / model", overflow="fold")
+    if wide:
+        table.add_column("system", overflow="fold")
+    table.add_column("IP", no_wrap=True)
+    table.add_column("serves", no_wrap=True)
+    table.add_column("published" if wide else "host port", no_wrap=True)
+    table.add_column("state", no_wrap=True)
     for row in rows:
-        nets = "\n".join(f"{net}: {ip}" for net, ip in sorted(row.addresses.items()))
-        published = "\n".join(compact_published(row.ports))
-        style = "green" if "healthy" in row.state and "unhealthy" not in row.state else "yellow"
-        table.add_row(row.service, row.system, row.model, nets, compact_ports(row.listens), published,
-                      row.state, style=style)
+        ips = "\n".join(ip if net == "public" else f"{ip} {net}" for net, ip in
+                        sorted(row.addresses.items(), key=lambda item: item[0] != "public"))
+        if wide or len(hosts) > 1:
+            published = "\n".join(compact_published(row.ports))
+        else:
+            published = "\n".join(host_ports(row.ports))
+        healthy = "healthy" in row.state and "unhealthy" not in row.state
+        cells = [f"[bold]{row.service}[/]\n[dim]{row.model}[/]", *([row.system] if wide else []), ips,
+                 compact_ports(serves(row)), published or "-", short_state(row.state)]
+        table.add_row(*cells, style="green" if healthy else "yellow")
+    if len(hosts) == 1 and not wide:
+        table.caption = f"host ports are published on {hosts.pop()}"
     return table
+
+
+def short_state(state: str) -> str:
+    """``running (healthy)`` -> ``healthy``: the health says it is running."""
+    status, _, health = state.partition(" (")
+    return health.rstrip(")") if health else status
+
+
+def serves(row: HostRow) -> list[str]:
+    """The ports and protocols the service really serves.
+
+    The image's EXPOSE is shared by every service built from it (the echo image
+    exposes 8888/tcp and 8888/udp for its TCP and UDP modes); a published port
+    says which protocol this service serves on that number, so it wins.
+    """
+    published = {f"{target}/{proto}" for _host, _pub, target, proto in _parsed_published(row.ports)}
+    numbers = {spec.partition("/")[0] for spec in published}
+    kept = [spec for spec in row.listens if spec.partition("/")[0] not in numbers]
+    return sorted({*kept, *published}, key=_port_key)
 
 
 def _port_key(spec: str) -> tuple[int, str]:
@@ -84,13 +129,48 @@ def _port_key(spec: str) -> tuple[int, str]:
     return (int(number) if number.isdigit() else 0, proto)
 
 
+def _span(first: int, last: int) -> str:
+    return f"{first}" if first == last else f"{first}–{last}"
+
+
 def compact_ports(specs: list[str]) -> str:
-    """``["9001/tcp", "9001/udp"]`` -> ``"9001 tcp+udp"``: one line per port."""
-    by_port: dict[str, list[str]] = {}
+    """``["9001/tcp", "9001/udp", "9002/tcp", "9002/udp"]`` -> ``"9001–9002/tcp+udp"``: one line per run."""
+    by_port: dict[int, list[str]] = {}
     for spec in specs:
         number, _, proto = spec.partition("/")
-        by_port.setdefault(number, []).append(proto or "tcp")
-    return "\n".join(f"{number} {'+'.join(protos)}" for number, protos in by_port.items())
+        if number.isdigit():
+            by_port.setdefault(int(number), []).append(proto or "tcp")
+    runs: list[tuple[int, int, str]] = []
+    for number in sorted(by_port):
+        protos = "+".join(sorted(set(by_port[number])))
+        if runs and runs[-1][1] + 1 == number and runs[-1][2] == protos:
+            runs[-1] = (runs[-1][0], number, protos)
+        else:
+            runs.append((number, number, protos))
+    return "\n".join(f"{_span(first, last)}/{protos}" for first, last, protos in runs)
+
+
+def host_ports(ports: list[str]) -> list[str]:
+    """Published host ports only, runs collapsed: ``18021``, ``18100–18227``, ``18000/udp``."""
+    lines = []
+    for line in compact_published(ports):
+        left, _, right = line.partition("→")
+        proto = right.partition("/")[2]
+        lines.append(left.rpartition(":")[2] + ("" if proto == "tcp" else f"/{proto}"))
+    return lines
+
+
+def _parsed_published(ports: list[str]) -> list[tuple[str, int, int, str]]:
+    parsed = []
+    for spec in ports:
+        try:
+            left, right = spec.split("→")
+            host, _, published = left.rpartition(":")
+            target, _, proto = right.partition("/")
+            parsed.append((host, int(published), int(target), proto))
+        except ValueError:
+            continue
+    return parsed
 
 
 def compact_published(ports: list[str]) -> list[str]:
@@ -111,13 +191,10 @@ def compact_published(ports: list[str]) -> list[str]:
             runs[-1].append(entry)
         else:
             runs.append([entry])
-    def span(first: int, last: int) -> str:
-        return f"{first}" if first == last else f"{first}-{last}"
-
     out = []
     for run in runs:
         (host, pub, target, proto), end = run[0], run[-1]
-        out.append(f"{host}:{span(pub, end[1])}→{span(target, end[2])}/{proto}")
+        out.append(f"{host}:{_span(pub, end[1])}→{_span(target, end[2])}/{proto}")
     return out
 
 
@@ -146,7 +223,8 @@ def topology_tree(rows: list[HostRow], networks: list[NetworkInfo], title: str):
     """Networks as branches, hosts as leaves; a multi-homed host appears under each of its networks."""
     from rich.tree import Tree
 
-    tree = Tree(f"[bold]{title}")
+    hosts = sorted({host for row in rows for host, *_ in _parsed_published(row.ports)})
+    tree = Tree(f"[bold]{title}" + (f" [dim](host ports on {', '.join(hosts)})" if hosts else ""))
     for net in networks:
         kind = "internal: no route out, unreachable from other networks" if net.internal else "routed via the gateway"
         branch = tree.add(f"[bold cyan]{net.name}[/] {net.subnet} gateway {net.gateway} [dim]({kind})")
@@ -154,10 +232,10 @@ def topology_tree(rows: list[HostRow], networks: list[NetworkInfo], title: str):
         for row in sorted(members, key=lambda r: _sort_key({net.name: r.addresses[net.name]})):
             others = [f"{n} {ip}" for n, ip in sorted(row.addresses.items()) if n != net.name]
             also = f" [magenta](multi-homed: also {', '.join(others)})[/]" if others else ""
-            listens = compact_ports(row.listens).replace("\n", ", ")
-            published = f" published {', '.join(compact_published(row.ports))}" if row.ports else ""
-            branch.add(f"{row.addresses[net.name]:<12} [bold]{row.service}[/] {row.model}"
-                       f"{' listens ' + listens if listens else ''}{published}{also} [dim]{row.state}")
+            listens = compact_ports(serves(row)).replace("\n", ", ")
+            published = f" host port {', '.join(host_ports(row.ports))}" if row.ports else ""
+            branch.add(f"{row.addresses[net.name]:<11} [bold]{row.service}[/] [dim]{row.model}[/]"
+                       f"{' serves ' + listens if listens else ''}{published}{also} [dim]{short_state(row.state)}")
     return tree
 
 

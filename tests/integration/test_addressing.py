@@ -253,7 +253,7 @@ def test_topology_and_ps_show_both_addresses_of_bind_demo(lab: ComposeLab, demo:
     chart = subprocess.run([*CLI, "topology", "--mermaid"], capture_output=True, text=True, timeout=60, env=env).stdout
     assert chart.startswith("flowchart LR") and f"public {demo.public_ip}" in chart
     ps = subprocess.run([*CLI, "ps"], capture_output=True, text=True, timeout=60, env=env).stdout
-    assert demo.public_ip in ps and demo.private_ip in ps and "9002 tcp+udp" in ps
+    assert demo.public_ip in ps and demo.private_ip in ps and "9001–9003/tcp+udp" in ps
 
 
 def test_client_shell_on_the_private_network(lab: ComposeLab, demo: Demo) -> None:

@@ -68,7 +68,8 @@ NETS = [NetworkInfo("public", "10.77.1.0/24", "10.77.1.1", False),
 
 
 def test_topology_views_show_every_network_address_and_the_multi_homed_host() -> None:
-    assert compact_ports(["9001/tcp", "9001/udp", "9003/tcp"]) == "9001 tcp+udp\n9003 tcp"
+    assert compact_ports(["9001/tcp", "9001/udp", "9003/tcp"]) == "9001/tcp+udp\n9003/tcp"
+    assert compact_ports(["9002/udp", "9001/tcp", "9001/udp", "9002/tcp", "9003/tcp"]) == "9001–9002/tcp+udp\n9003/tcp"
     console = Console(record=True, width=200)
     console.print(topology_tree(ROWS, NETS, "lab"))
     text = console.export_text()
@@ -83,7 +84,7 @@ def test_topology_views_show_every_network_address_and_the_multi_homed_host() ->
 def test_published_port_runs_are_collapsed() -> None:
     ports = ["127.0.0.1:18021→21/tcp", *(f"127.0.0.1:{p}→{p}/tcp" for p in range(18100, 18130)),
              "127.0.0.1:18000→8000/udp"]
-    assert compact_published(ports) == ["127.0.0.1:18021→21/tcp", "127.0.0.1:18100-18129→18100-18129/tcp",
+    assert compact_published(ports) == ["127.0.0.1:18021→21/tcp", "127.0.0.1:18100–18129→18100–18129/tcp",
                                         "127.0.0.1:18000→8000/udp"]
     assert compact_published(["odd"]) == ["odd"]
 
