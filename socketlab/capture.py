@@ -31,6 +31,7 @@ from pathlib import Path
 from rich.console import Console
 from socketlab_common.probe import PROBE_SOURCE
 
+from .argtypes import LabArgumentParser, positive_int, positive_seconds
 from .lab import Lab
 from .pcap import closed_both_ways, connection_story, read_capture
 from .run import run_host_container
@@ -154,8 +155,8 @@ def cmd_capture(settings: LabSettings, args: argparse.Namespace) -> int:
 
 def _add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", help="pcap file (default SERVICE-TIME.pcap; '-' for stdout)")
-    parser.add_argument("-c", "--count", type=int, help="stop after this many packets")
-    parser.add_argument("--duration", type=float, help="stop after this many seconds")
+    parser.add_argument("-c", "--count", type=positive_int, help="stop after this many packets")
+    parser.add_argument("--duration", type=positive_seconds, help="stop after this many seconds")
     parser.add_argument("-i", "--interface", default="any", help="interface inside the service (default any)")
     parser.add_argument("--with-probes", action="store_true",
                         help=f"keep the health checks' packets (from {PROBE_SOURCE}), left out by default")
@@ -167,7 +168,7 @@ def split_filter(args: argparse.Namespace) -> argparse.Namespace:
     argparse's parse_args cannot put positionals after options into a second
     positional, so the words after SERVICE arrive unparsed and are sorted here.
     """
-    inner = argparse.ArgumentParser(prog="socketlab capture SERVICE")
+    inner = LabArgumentParser(prog="socketlab capture SERVICE")
     _add_options(inner)
     inner.add_argument("filter", nargs="*")
     rest = inner.parse_intermixed_args(args.filter)

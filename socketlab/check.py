@@ -9,10 +9,12 @@ status is 1 if any cell is unexpected, so it doubles as a smoke test.
 from __future__ import annotations
 
 import argparse
+import secrets
 
 import docker
 from rich.console import Console
 
+from .argtypes import positive_seconds
 from .hosts import start_client_host
 from .lab import Lab, container_ip
 from .reachability import Demo, Matrix, docker_prober, matrix_table, run_matrix
@@ -27,10 +29,12 @@ def live_matrix(settings: LabSettings, client: docker.DockerClient | None = None
     demo_container = Lab(settings, client).service_container("bind-demo")
     demo = Demo(container_ip(settings, demo_container, "public"), container_ip(settings, demo_container, "private"))
     hosts = []
+    # Every host of this run carries one token, so a Ctrl-C even mid-start leaves none behind.
+    token = {"socketlab.check": secrets.token_hex(4)}
     try:
         for network in ("public", "private"):
             hosts.append(start_client_host(client, settings, network,
-                                           labels={"socketlab.system": f"check: {network} client"}))
+                                           labels={"socketlab.system": f"check: {network} client", **token}))
         public, private = hosts
         probers = {"inside the container": docker_prober(demo_container.id, timeout),
                    "public client": docker_prober(public.id, timeout),
@@ -39,11 +43,13 @@ def live_matrix(settings: LabSettings, client: docker.DockerClient | None = None
                    "public client": public.ip, "private client": private.ip}
         return run_matrix(demo, probers, sources)
     finally:
-        for host in hosts:
-            host.stop()
+        for container in client.containers.list(all=True, filters={"label": "socketlab.check=" + token[
+                "socketlab.check"]}):
+            container.remove(force=True)
 
 
 def cmd_check(settings: LabSettings, args: argparse.Namespace) -> int:
+    console.print("starting a client host on each network, then probing (Ctrl-C stops)", highlight=False)
     try:
         with console.status("probing every listener from three hosts (unreachable ones take the timeout)"):
             matrix = live_matrix(settings, timeout=args.timeout)
@@ -64,5 +70,6 @@ def cmd_check(settings: LabSettings, args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("check", help="run the bind()/reachability matrix live and show it",
                             description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--timeout", type=float, default=2.0, help="seconds before a silent probe counts as no")
+    parser.add_argument("--timeout", type=positive_seconds, default=2.0,
+                        help="seconds before a silent probe counts as no")
     parser.set_defaults(func=cmd_check)

@@ -14,6 +14,7 @@ import sys
 import docker.errors
 from rich.console import Console
 
+from .argtypes import LabArgumentParser
 from .compose import run_compose
 from .errors import LabError, explain_docker_error
 from .hosts import client_hostname
@@ -86,7 +87,7 @@ COMMAND_MODULES: list[str] = ["chat", "check", "capture", "topology", "bench.cli
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="socketlab", description=__doc__,
+    parser = LabArgumentParser(prog="socketlab", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command_name", required=True)
     for module_name in COMMAND_MODULES:

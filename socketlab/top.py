@@ -24,6 +24,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from .argtypes import positive_seconds
 from .errors import UsageError
 from .lab import Lab
 from .procview import Proc, Sample, Watcher
@@ -107,16 +108,6 @@ def render(sample: Sample) -> Group:
     return Group(summary_line(sample), process_tree(sample), connections_table(sample))
 
 
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text} must be more than 0 seconds")
-    return value
-
-
 def cmd_top(settings: LabSettings, args: argparse.Namespace) -> int:
     console = Console()
     lab = Lab(settings)
@@ -152,5 +143,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("service", help="compose service (e.g. echo-fork) or the NAME of `socketlab run --name`")
     parser.add_argument("--once", action="store_true", help="print one sample and exit")
     parser.add_argument("--json", action="store_true", help="print samples as JSON, one per line")
-    parser.add_argument("--interval", type=_positive, default=1.0, help="seconds between samples (default 1)")
+    parser.add_argument("--interval", type=positive_seconds, default=1.0, help="seconds between samples (default 1)")
     parser.set_defaults(func=cmd_top)

@@ -25,6 +25,8 @@ import time
 
 from socketlab_common.interfaces import first_non_loopback, ipv4_interfaces
 
+from .interactive import exit_with
+
 DEFAULT_PORT = 9999
 MAX_DATAGRAM = 65507
 
@@ -98,4 +100,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_with(main)

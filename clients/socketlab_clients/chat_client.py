@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import os
 import socket
 import sys
@@ -40,6 +41,8 @@ import time
 from collections.abc import Iterator
 
 from socketlab_common.wire import chat
+
+from .interactive import exit_with
 
 LOGIN_TRIES = 3
 REPLY_WAIT = 1.0
@@ -276,9 +279,34 @@ def main(argv: list[str] | None = None) -> int:
     return status
 
 
+# The server refuses in English (the protocol's words); the learner reads Chinese first, then English.
+REFUSALS_ZH = {
+    "name taken": "该用户已存在",
+    "empty name": "名字不能为空",
+    "name longer than": f"名字太长（最多 {chat.MAX_NAME_CHARS} 个字符）",
+    "name contains a space": "名字不能含空格或控制字符",
+    "name '": "这个名字是保留的",
+    "this address is already in the room": "这个地址已经在聊天室里了",
+    "room is full": "聊天室已满",
+    "too many members from": "这台主机上的成员太多",
+    "nothing listens": "服务器的端口没有程序在监听",
+    "no answer from the server": "服务器没有回答",
+}
+FATAL = ("nothing listens", "no answer from the server", "room is full", "too many members from",
+         "this address is already in the room")
+
+
+def refusal_lines(reason: str) -> list[str]:
+    """A refused login in two lines, one language each: Chinese, then the server's English."""
+    chinese = next((zh for prefix, zh in REFUSALS_ZH.items() if reason.startswith(prefix)), "登录失败")
+    english = reason.removesuffix(" 该用户已存在").strip()
+    return [f"登录失败：{chinese}", f"login refused: {english}"]
+
+
 def _log_in(client: ChatClient, display: Display, interactive: bool, name: str | None,
             names: Iterator[str]) -> bool:
-    candidates: Iterator[str] = iter([name]) if name else names
+    """Log in as --name or the names typed; a refused name is asked again (interactive) or ends the client."""
+    candidates: Iterator[str] = itertools.chain([name] if name else [], names if interactive or not name else [])
     for candidate in candidates:
         candidate = candidate.strip()
         if not candidate:
@@ -287,9 +315,12 @@ def _log_in(client: ChatClient, display: Display, interactive: bool, name: str |
         if ok:
             display.remark("进入聊天室", interactive)
             return True
-        display.remark("该用户已存在" if reason.startswith("name taken") else f"登录失败: {reason}", interactive)
-        if reason == "no answer from the server" or name:
+        for line in refusal_lines(reason):
+            display.remark(line, interactive)
+        if reason.startswith(FATAL):
             return False
+        if interactive:
+            display.remark("请换一个名字 / choose another name", interactive)
     return False
 
 
@@ -301,7 +332,12 @@ def _converse(client: ChatClient, display: Display, interactive: bool, args: arg
     for line in lines:
         if line == "quit":
             return 0
-        if line:
+        if len(line.encode()) > chat.MAX_TEXT_BYTES:
+            display.remark(f"消息太长，没有发送（最多 {chat.MAX_TEXT_BYTES} 字节，这条 {len(line.encode())} 字节）",
+                           interactive)
+            display.remark(f"message too long, not sent: at most {chat.MAX_TEXT_BYTES} bytes of UTF-8 "
+                           f"(this one is {len(line.encode())})", interactive)
+        elif line:
             client.say(line)
     if interactive:
         return 0
@@ -313,4 +349,4 @@ def _converse(client: ChatClient, display: Display, interactive: bool, args: arg
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_with(main)

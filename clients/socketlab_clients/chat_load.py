@@ -24,10 +24,11 @@ import json
 import os
 import select
 import socket
-import sys
 import time
 
 from socketlab_common.wire import chat
+
+from .interactive import exit_with
 
 RECV_BUFFER = chat.RECV_BUFFER
 SOCKET_BUFFER = 1 << 20
@@ -217,4 +218,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_with(main)

@@ -14,11 +14,12 @@ import argparse
 import hashlib
 import json
 import os
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 from socketlab_common.wire.echo import tcp_roundtrip
+
+from .interactive import exit_with
 
 
 def check(host: str, port: int, size: int, connections: int, timeout: float) -> dict:
@@ -58,4 +59,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_with(main)

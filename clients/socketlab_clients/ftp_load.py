@@ -14,8 +14,9 @@ import argparse
 import json
 import selectors
 import socket
-import sys
 import time
+
+from .interactive import exit_with
 
 
 class Login:
@@ -118,4 +119,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_with(main)

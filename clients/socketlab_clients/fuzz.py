@@ -22,13 +22,14 @@ import json
 import random
 import re
 import socket
-import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 
 from socketlab_common.wire import chat
+
+from .interactive import exit_with
 
 WORKERS = 8
 
@@ -306,4 +307,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_with(main)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import NoReturn
 
 
 def parse_target(prog: str, description: str, argv: list[str] | None) -> argparse.Namespace:
@@ -30,3 +31,13 @@ def typed_lines() -> Iterator[str]:
         if not msg:
             return
         yield msg
+
+
+def exit_with(main: Callable[[], int]) -> NoReturn:
+    """Run a client's main and exit with its status; Ctrl-C ends it as a shell expects (130), never a traceback."""
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        print(file=sys.stderr)  # finish the line the prompt (or ^C) was on
+        code = 130
+    sys.exit(code)

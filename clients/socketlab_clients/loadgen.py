@@ -35,8 +35,9 @@ import resource
 import select
 import socket
 import struct
-import sys
 import time
+
+from .interactive import exit_with
 
 BUCKET_GROWTH = 1.01
 """Histogram buckets grow by 1%: percentiles are exact to within 1%."""
@@ -554,4 +555,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_with(main)

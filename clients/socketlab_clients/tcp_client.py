@@ -15,7 +15,7 @@ from __future__ import annotations
 import socket
 import sys
 
-from .interactive import parse_target, typed_lines
+from .interactive import exit_with, parse_target, typed_lines
 
 
 def read_reply(sock: socket.socket, expected: int, wait: float) -> bytes:
@@ -56,4 +56,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_with(main)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import socket
 import sys
 
-from .interactive import parse_target, typed_lines
+from .interactive import exit_with, parse_target, typed_lines
 
 MAX_DATAGRAM = 65507
 
@@ -42,4 +42,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_with(main)

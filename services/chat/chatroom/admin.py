@@ -48,7 +48,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.text is not None:
             print(f"announced to {reply.removeprefix('OK').strip()} members")
         else:
-            print(reply.removeprefix("OK ").split("\n", 1)[-1] if args.who else reply.removeprefix("OK "))
+            if args.who and reply.split("\n", 1)[0] == "OK 0":
+                print("聊天室里现在没有人。\nNobody is in the room.")
+            else:
+                print(reply.removeprefix("OK ").split("\n", 1)[-1] if args.who else reply.removeprefix("OK "))
         return 0
     print(f"chat-admin: {reply}", file=sys.stderr)
     return 1
