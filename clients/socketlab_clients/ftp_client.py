@@ -152,6 +152,9 @@ def _explain(exc: BaseException) -> str:
         code = str(exc)[:3]
         if code == "530":
             return f"not allowed (log in first?): {exc}"
+        if code in ("550", "553") and "anonymous" in str(exc):
+            return (f"refused by the server: {exc} (anonymous may only download; to upload, log in as a user: "
+                    "--user student --password socketlab)")
         if code in ("550", "553"):
             return f"refused by the server: {exc}"
         return f"server error: {exc}"
