@@ -9,9 +9,11 @@ status is 1 if any cell is unexpected, so it doubles as a smoke test.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import secrets
 
 import docker
+import docker.errors
 from rich.console import Console
 
 from .argtypes import positive_seconds
@@ -45,7 +47,8 @@ def live_matrix(settings: LabSettings, client: docker.DockerClient | None = None
     finally:
         for container in client.containers.list(all=True, filters={"label": "socketlab.check=" + token[
                 "socketlab.check"]}):
-            container.remove(force=True)
+            with contextlib.suppress(docker.errors.NotFound):
+                container.remove(force=True)
 
 
 def cmd_check(settings: LabSettings, args: argparse.Namespace) -> int:
