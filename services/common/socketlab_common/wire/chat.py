@@ -124,7 +124,8 @@ def parse_request(payload: bytes) -> Request:
     if not payload:
         raise ProtocolError("empty datagram")
     if len(payload) > MAX_REQUEST_BYTES:
-        raise ProtocolError(f"datagram too large (max {MAX_REQUEST_BYTES} bytes)")
+        raise ProtocolError(f"datagram too large (max {MAX_REQUEST_BYTES} bytes; "
+                            f"a message holds at most {MAX_TEXT_BYTES} bytes)")
     try:
         text = payload.decode("utf-8")
     except UnicodeDecodeError:
