@@ -176,8 +176,12 @@ class Watcher:
             pid_mode=f"container:{target.id}", network_mode=f"container:{target.id}",
             labels={"socketlab.watch": project, "socketlab.system": f"top: watching {service}"},
         )
-        # Descriptors of another user's processes are readable by that user only: sample as the service's user.
-        code, out = self.container.exec_run(["stat", "-c", "%u", "/proc/1"])
+        try:
+            # Descriptors of another user's processes are readable by that user only: sample as the service's user.
+            code, out = self.container.exec_run(["stat", "-c", "%u", "/proc/1"])
+        except BaseException:  # Ctrl-C or an engine error while starting: leave no watcher behind
+            self.close()
+            raise
         self.user = out.decode().strip() if code == 0 and out.strip().isdigit() else "0"
 
     def sample(self) -> Sample:
