@@ -17,7 +17,7 @@ from rich.console import Console
 from .compose import run_compose
 from .errors import LabError, explain_docker_error
 from .hosts import client_hostname
-from .images import build_images
+from .images import EVERY_PROFILE, build_images
 from .lab import Lab
 from .settings import LabSettings
 from .topology import hosts_table, lab_hosts
@@ -26,7 +26,7 @@ console = Console()
 
 
 def cmd_build(settings: LabSettings, _args: argparse.Namespace) -> int:
-    build_images(settings, console)
+    build_images(settings, console, profiles=EVERY_PROFILE)
     return 0
 
 

@@ -24,7 +24,7 @@ import docker
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..images import build_images
+from ..images import EVERY_PROFILE, build_images
 from ..settings import REPO_ROOT, LabSettings
 from . import SUITES, stack
 from .machine import describe
@@ -95,7 +95,7 @@ def cmd_bench(_settings: LabSettings, args: argparse.Namespace) -> int:
             break
         services += [s for s in wanted if s not in services]
     client = docker.from_env()
-    build_images(settings, console)
+    build_images(settings, console, profiles=EVERY_PROFILE)
     stack.remove_load_hosts(client, settings)
     console.print(f"[bold]starting the benchmark stack {settings.project} ({settings.net_prefix}.x)")
     stack.up(settings, services or None)

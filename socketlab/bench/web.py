@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import docker
 
-    from ..images import build_images
+    from ..images import EVERY_PROFILE, build_images
     from . import stack
 
     parser = argparse.ArgumentParser(prog="python -m socketlab.bench.web", description=__doc__,
@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = stack.bench_settings()
     client = docker.from_env()
-    build_images(settings, quiet=True)
+    build_images(settings, quiet=True, profiles=EVERY_PROFILE)
     stack.up(settings, SERVICES)
     server_cpus, load_cpus = stack.cpu_split(not args.no_pin)
     ctx = BenchContext(settings, client, quick=args.quick, repetitions=args.repetitions, load_cpuset=load_cpus,
