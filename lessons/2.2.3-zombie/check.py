@@ -99,7 +99,8 @@ def check(run: Checkup, program):
     if code is None:
         prog.stop()
         verdicts.append(failed("按回车后程序在 4 秒内没有结束", "the program did not end within 4 s of Enter",
-                               "父进程用 input() 等待，收到回车就结束", "let the parent wait with input() and end after it",
+                               "父进程用 input() 等待，收到回车就结束",
+                               "let the parent wait with input() and end after it",
                                tail(prog.output(), 3), key="ends"))
     elif code != 0:
         verdicts.append(failed(f"按回车后程序以状态 {code} 退出", f"after Enter the program exited with status {code}",

@@ -38,7 +38,7 @@ from .verdict import Verdict, failed, passed
 PROBES = Path(__file__).resolve().parent / "probes"
 WORKDIR = "/home/lab"   # the program's working directory on its host (scratch, writable)
 PS_COLUMNS = "pid=,ppid=,stat=,nlwp=,args="   # parse_ps reads these
-WATCH_READY = 10   # seconds a watched program waits for its watch to start before it runs anyway
+WATCH_READY = 10   # seconds start(watch=True) waits for the watch to look before it starts the program anyway
 
 
 class ProcessInfo(NamedTuple):
@@ -47,6 +47,11 @@ class ProcessInfo(NamedTuple):
     stat: str
     threads: int
     command: str
+
+
+def pidfile(number: int) -> str:
+    """Where the shell that becomes a host's program number `number` writes its PID."""
+    return f"/tmp/program-{number}.pid"
 
 
 def probe_script(name: str) -> str:
@@ -75,24 +80,17 @@ class Program:
     """The learner's program running on a host of the lab, seen from outside."""
 
     def __init__(self, checkup: Checkup, host: ClientHost, path: Path, args: tuple[str, ...], number: int,
-                 stdin: str | bytes | None, watch: bool = False) -> None:
+                 stdin: str | bytes | None, watch: Background | None = None) -> None:
         self.checkup = checkup
         self.host = host
         self.path = path
         self.args = args
-        self.pidfile = f"/tmp/program-{number}.pid"
+        self.pidfile = pidfile(number)
         self._out = bytearray()
         self._err = bytearray()
         self._lock = threading.Lock()
-        self._watch: Background | None = None
-        wait = ""
-        if watch:  # the watch starts first; the program waits (bounded) until it is looking
-            self._watch = Background(checkup.probe, (host, probe_script("proc_watch"), "family", self.pidfile,
-                                                     f"{checkup.remaining():.1f}"),
-                                     {"timeout": checkup.remaining()})
-            wait = (f"i=0; while [ ! -e {self.pidfile}.watching ] && [ $i -lt {WATCH_READY * 50} ]; "
-                    f"do sleep 0.02; i=$((i+1)); done; ")
-        command = (f"{wait}echo $$ > {self.pidfile}; cd {WORKDIR} && exec python3 -u "
+        self._watch = watch
+        command = (f"echo $$ > {self.pidfile}; cd {WORKDIR} && exec python3 -u "
                    + shlex.join([f"/work/{path.name}", *args]))
         self.process = subprocess.Popen(["docker", "exec", "-i", host.id, "sh", "-c", command],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -394,6 +392,7 @@ class Checkup:
         self._borrowed: list[ClientHost] = []
         self._mounts: dict[str, Path] = {}
         self._programs: list[Program] = []
+        self._numbers = 0
         self._lock = threading.Lock()
         self.closed = False
 
@@ -470,10 +469,28 @@ class Checkup:
             if self._mounts.get(host.id) != program.parent:
                 raise ValueError(f"{program} is not in the folder mounted on that host")
         with self._lock:
-            number = len(self._programs)
-            started = Program(self, host, program, tuple(str(a) for a in args), number, stdin, watch)
+            number = self._numbers
+            self._numbers += 1
+        watcher = self._watch(host, pidfile(number)) if watch else None
+        with self._lock:
+            started = Program(self, host, program, tuple(str(a) for a in args), number, stdin, watcher)
             self._programs.append(started)
         return started
+
+    def _watch(self, host: ClientHost, pid_path: str) -> Background:
+        """Start proc_watch's `family` on `host` for the program about to write `pid_path`; return once it looks.
+
+        The program starts only then, so its first child is seen, and its own
+        time bounds start when it does (a loaded machine may take seconds to
+        start the probe). If the probe never gets ready, the program runs
+        anyway after WATCH_READY seconds and its snapshots may start late.
+        """
+        watcher = Background(self.probe, (host, probe_script("proc_watch"), "family", pid_path,
+                                          f"{self.remaining():.1f}"), {"timeout": self.remaining()})
+        ready = (f"i=0; while [ ! -e {pid_path}.watching ] && [ $i -lt {WATCH_READY * 50} ]; "
+                 f"do sleep 0.02; i=$((i+1)); done")
+        host.sh(ready, timeout=self.bound(WATCH_READY) + 10)
+        return watcher
 
     def _copy_in(self, host: ClientHost, folder: Path) -> None:
         """Copy `folder`'s contents into the program's working directory on `host`."""
