@@ -6,15 +6,13 @@ keeps running in `while True: pass`. Once the children have printed, a probe on 
 looks at the program's tree for a second (/proc: what `ps` shows): no child left in state
 Z (the parent reaped them with join(), or the system did after signal(SIGCHLD, SIG_IGN)),
 and the parent waiting, not spinning on a core. Then Enter: the program ends, status 0.
-From before it starts until it exits, its tree is sampled every 20 ms (start(watch=True)):
-the three children really were child processes of it.
+The three children printed PIDs of their own, not the parent's.
 
 The program's output, as the exercise asks: each child prints `w1 PID=57 干完了`.
 """
 import re
 import time
 
-from socketlab.lessons.family import children_seen, root_pid
 from socketlab.lessons.kit import Checkup, parse_json, probe_script, tail
 from socketlab.lessons.servers import spinning
 from socketlab.lessons.verdict import Verdict, failed, passed
@@ -40,26 +38,31 @@ def wait_printed(program, count: int, timeout: float) -> bool:
     return len(printed(program.output())) >= count
 
 
-def children_verdict(lines: dict[str, int], seen: dict, root: int | None) -> Verdict:
+def children_verdict(lines: dict[str, int], root: int | None) -> Verdict:
+    """Three workers that printed three PIDs of their own, none the parent's.
+
+    Their PIDs are all there is to see: a child that prints a line and ends lives a few
+    milliseconds, which no look at the host from outside can be sure to catch.
+    """
     pids = set(lines.values())
     problem = ""
     if len(lines) < CHILDREN:
         problem = f"found {len(lines)} 'wN PID=...' lines, expected {CHILDREN}"
     elif root in pids:
         problem = f"a worker printed the program's own PID {root}: it ran in the parent"
-    elif not pids <= set(seen):
-        problem = f"PIDs {sorted(pids - set(seen))} were never seen as children of the program ({root})"
+    elif len(pids) < len(lines):
+        problem = f"the workers printed {len(pids)} different PIDs for {len(lines)} workers"
     if not problem:
-        return passed(f"{CHILDREN} 个子进程运行过，父进程是 {root}", f"{CHILDREN} child processes ran, parent {root}",
-                      key="children")
-    return failed(f"没有看到 {CHILDREN} 个子进程", f"{CHILDREN} child processes were not seen",
+        return passed(f"{CHILDREN} 个子进程运行过，PID 各不相同，都不是父进程的 {root}",
+                      f"{CHILDREN} child processes ran, each its own PID, none the parent's {root}", key="children")
+    return failed(f"没有 {CHILDREN} 个子进程", f"not {CHILDREN} child processes",
                   "用 Process(target=worker, args=(...)) 创建，p.start() 启动；每个子进程打印 'w1 PID=... 干完了'",
                   "create them with Process(target=worker, args=(...)) and p.start(); each prints "
                   "'w1 PID=... 干完了'", problem, key="children")
 
 
 def check(run: Checkup, program):
-    prog = run.start(program, watch=True)
+    prog = run.start(program)
     verdicts = []
     if not wait_printed(prog, CHILDREN, 15) or not prog.alive():
         code = prog.wait_exit(1)
@@ -108,6 +111,5 @@ def check(run: Checkup, program):
     else:
         verdicts.append(passed("按回车后程序正常结束", "after Enter the program ended, status 0", key="ends"))
 
-    snapshots = prog.snapshots()
-    yield children_verdict(printed(prog.output()), children_seen(snapshots), root_pid(snapshots) or prog.pid())
+    yield children_verdict(printed(prog.output()), prog.pid())
     yield from verdicts

@@ -2,9 +2,8 @@
 through a Pipe, and an end.
 
 The learner's program runs on its own host as `ipc.py N` (N chosen at random each time, so
-nothing can be hard-coded). Its tree is sampled every 20 ms from before it starts
-(start(watch=True)). Expectations: the producer and the consumer are two child processes
-of the program (the PIDs they print); the consumer prints `收到 消息1` ... `收到 消息N`, each
+nothing can be hard-coded). Expectations: the producer and the consumer are two processes
+other than the program's own (the PIDs they print); the consumer prints `收到 消息1` ... `收到 消息N`, each
 once, in order; the parent prints the consumer's count, received through the Pipe
 (`一共收到 N 条`); the program ends by itself, status 0, within a bound (a consumer that never
 gets an end marker blocks in q.get() for ever).
@@ -12,7 +11,6 @@ gets an end marker blocks in q.get() for ever).
 import random
 import re
 
-from socketlab.lessons.family import children_seen, root_pid
 from socketlab.lessons.kit import Checkup, tail
 from socketlab.lessons.verdict import failed, passed
 
@@ -37,8 +35,12 @@ def order_problem(received: list[int], n: int) -> str:
     return f"out of order: message {first + 1} received was 消息{received[first]}"
 
 
-def roles_problem(roles: dict[str, int], seen: dict, root: int | None) -> str:
-    """Why the producer and the consumer were not two child processes ('' if they were)."""
+def roles_problem(roles: dict[str, int], root: int | None) -> str:
+    """Why the producer and the consumer were not two child processes ('' if they were).
+
+    Their PIDs are all there is to see: a producer may put its messages and end within a
+    few milliseconds, which no look at the host from outside can be sure to catch.
+    """
     for role in ("生产者", "消费者"):
         if role not in roles:
             return f"no '{role} PID=...' line"
@@ -47,29 +49,23 @@ def roles_problem(roles: dict[str, int], seen: dict, root: int | None) -> str:
         return f"the producer and the consumer printed the same PID {producer}"
     if root in (producer, consumer):
         return f"PID {root} is the parent's own: that role ran in the parent"
-    unseen = sorted({producer, consumer} - set(seen))
-    if unseen:
-        return f"PID {unseen[0]} was never seen as a child of the program ({root})"
     return ""
 
 
 def check(run: Checkup, program):
     n = random.randint(20, 60)
-    prog = run.start(program, str(n), watch=True)
+    prog = run.start(program, str(n))
     code = prog.wait_exit(END_WITHIN)
     if code is None:
         prog.stop()
-    snapshots = prog.snapshots()
     out = prog.output()
     roles = {role: int(pid) for role, pid in ROLE.findall(out)}
-    root = root_pid(snapshots) or prog.pid()
-
-    problem = roles_problem(roles, children_seen(snapshots), root)
+    problem = roles_problem(roles, prog.pid())
     if not problem:
         yield passed("生产者和消费者是两个子进程", "the producer and the consumer are two child processes",
                      key="processes")
     else:
-        yield failed("没有看到生产者和消费者两个子进程", "no producer and consumer seen as two child processes",
+        yield failed("生产者和消费者不是两个子进程", "the producer and the consumer are not two child processes",
                      "用 Process 创建两个子进程并 start()；各自先打印 '生产者 PID=...'、'消费者 PID=...'",
                      "start two child processes with Process; each prints '生产者 PID=...' or '消费者 PID=...' "
                      "first", problem + "\n" + (prog.crash_detail() or tail(out, 3)), key="processes")
