@@ -63,7 +63,8 @@ What the kit gives (every wait is bounded, and cut to what is left of the check'
   `.close_stdin()`, `.wait_exit(t)`, `.alive()`, `.output()`, `.errors()`, `.crash_detail()`,
   `.processes()` (ProcessInfo pid, ppid, stat, threads, command: the program and its
   descendants), `.host_processes()` (all of its host: what outlived it), `.snapshots()` (with
-  watch=True: its trees over its life), `.connections(port, state)`, `.wait_connections(port, n)`, `.signal(sig)`, `.stop()`.
+  watch=True: its trees over its life), `.connections(port, state)`, `.wait_connections(port, n)`,
+  `.signal(sig)`, `.stop()`.
 - `run.listening(program, port, proto)` and `run.ended_cleanly(program)` are ready-made verdicts.
 
 Rules: black box (never import the learner's file); keep checks to seconds; a verdict's
