@@ -14,7 +14,7 @@ import re
 from socketlab.lessons.kit import Checkup, tail
 from socketlab.lessons.verdict import failed, passed
 
-END_WITHIN = 10
+END_WITHIN = 8
 RECEIVED = re.compile(r"收到\s*消息\s*(\d+)")
 COUNT = re.compile(r"一共收到\s*(\d+)")
 ROLE = re.compile(r"(生产者|消费者)\s*,?\s*PID\s*[=:]?\s*(\d+)", re.I)
