@@ -1,9 +1,9 @@
 """A program's children over time, from Program.snapshots() (pure: no Docker).
 
 Chapter 2's checkers ask questions a single `ps` cannot answer reliably:
-how many children ran at the same time, which PIDs were ever children of
-the program, whether one lingered as a zombie. Each snapshot is a list of
-ProcessInfo whose first row is the program itself.
+how many children ran at the same time, and which PIDs were ever children
+of the program. Each snapshot is a list of ProcessInfo whose first row is
+the program itself.
 """
 
 from __future__ import annotations
@@ -41,7 +41,3 @@ def most_at_once(snapshots: Snapshots) -> int:
     """The largest number of running (not zombie) direct children in one snapshot."""
     return max((sum(running(c) for c in children(tree)) for tree in snapshots), default=0)
 
-
-def zombies(tree: list[ProcessInfo]) -> list[ProcessInfo]:
-    """The zombies below the program (a child that ended and was not reaped)."""
-    return [p for p in tree[1:] if p.stat.startswith("Z")]
