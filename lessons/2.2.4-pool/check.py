@@ -70,6 +70,11 @@ def check(run: Checkup, program):
     if code is None:
         prog.stop()
     snapshots = prog.snapshots()
+    if code not in (0, None):  # a crash first: what follows would only fail with it
+        yield failed(f"程序以状态 {code} 退出", f"the program exited with status {code}",
+                     "看下面的错误输出（先 close() 再 join()）", "read its error output below (close() before join())",
+                     prog.crash_detail(), key="ends")
+        return
     result = prog.host.sh(f"cd {WORKDIR}/{COPY} && sha256sum -- * 2>/dev/null; true", timeout=run.bound(15))
     listed = prog.host.sh(f"test -d {WORKDIR}/{COPY}", timeout=run.bound(10)).exit_code == 0
     problems = copy_problems(expected, parse_sums(result.stdout) if listed else None)
@@ -106,11 +111,7 @@ def check(run: Checkup, program):
 
     if code == 0:
         yield passed("程序正常结束", "the program ended by itself, status 0", key="ends")
-    elif code is None:
+    else:
         yield failed("程序在 20 秒内没有结束", "the program did not end within 20 s",
                      "pool.close() 之后 pool.join() 才会返回", "pool.join() returns only after pool.close()",
                      tail(prog.output(), 3), key="ends")
-    else:
-        yield failed(f"程序以状态 {code} 退出", f"the program exited with status {code}",
-                     "看下面的错误输出（先 close() 再 join()）", "read its error output below (close() before join())",
-                     prog.crash_detail(), key="ends")

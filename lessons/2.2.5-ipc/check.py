@@ -58,6 +58,10 @@ def check(run: Checkup, program):
     code = prog.wait_exit(END_WITHIN)
     if code is None:
         prog.stop()
+    if code not in (0, None):  # a crash first: what follows would only fail with it
+        yield failed(f"程序以状态 {code} 退出", f"the program exited with status {code}",
+                     "看下面的错误输出", "read its error output below", prog.crash_detail(), key="ends")
+        return
     out = prog.output()
     roles = {role: int(pid) for role, pid in ROLE.findall(out)}
     problem = roles_problem(roles, prog.pid())
@@ -68,7 +72,7 @@ def check(run: Checkup, program):
         yield failed("生产者和消费者不是两个子进程", "the producer and the consumer are not two child processes",
                      "用 Process 创建两个子进程并 start()；各自先打印 '生产者 PID=...'、'消费者 PID=...'",
                      "start two child processes with Process; each prints '生产者 PID=...' or '消费者 PID=...' "
-                     "first", problem + "\n" + (prog.crash_detail() or tail(out, 3)), key="processes")
+                     "first", problem + "\n" + tail(out, 3), key="processes")
 
     problem = order_problem([int(i) for i in RECEIVED.findall(out)], n)
     if not problem:
@@ -94,11 +98,8 @@ def check(run: Checkup, program):
 
     if code == 0:
         yield passed("程序正常结束", "the program ended by itself, status 0", key="ends")
-    elif code is None:
+    else:
         yield failed(f"程序在 {END_WITHIN} 秒内没有结束", f"the program did not end within {END_WITHIN} s",
                      "消费者怎么知道消息取完了？生产者最后 q.put(None)，消费者取到 None 就 break",
                      "how does the consumer know there is no more? the producer ends with q.put(None), "
                      "the consumer breaks on None", tail(out, 3), key="ends")
-    else:
-        yield failed(f"程序以状态 {code} 退出", f"the program exited with status {code}",
-                     "看下面的错误输出", "read its error output below", prog.crash_detail(), key="ends")
