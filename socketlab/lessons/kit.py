@@ -37,6 +37,8 @@ from .verdict import Verdict, failed, passed
 
 PROBES = Path(__file__).resolve().parent / "probes"
 WORKDIR = "/home/lab"   # the program's working directory on its host (scratch, writable)
+PS_COLUMNS = "pid=,ppid=,stat=,nlwp=,args="   # parse_ps reads these
+WATCH_READY = 10   # seconds start(watch=True) waits for the watch to look before it starts the program anyway
 
 
 class ProcessInfo(NamedTuple):
@@ -45,6 +47,11 @@ class ProcessInfo(NamedTuple):
     stat: str
     threads: int
     command: str
+
+
+def pidfile(number: int) -> str:
+    """Where the shell that becomes a host's program number `number` writes its PID."""
+    return f"/tmp/program-{number}.pid"
 
 
 def probe_script(name: str) -> str:
@@ -73,15 +80,16 @@ class Program:
     """The learner's program running on a host of the lab, seen from outside."""
 
     def __init__(self, checkup: Checkup, host: ClientHost, path: Path, args: tuple[str, ...], number: int,
-                 stdin: str | bytes | None) -> None:
+                 stdin: str | bytes | None, watch: Background | None = None) -> None:
         self.checkup = checkup
         self.host = host
         self.path = path
         self.args = args
-        self.pidfile = f"/tmp/program-{number}.pid"
+        self.pidfile = pidfile(number)
         self._out = bytearray()
         self._err = bytearray()
         self._lock = threading.Lock()
+        self._watch = watch
         command = (f"echo $$ > {self.pidfile}; cd {WORKDIR} && exec python3 -u "
                    + shlex.join([f"/work/{path.name}", *args]))
         self.process = subprocess.Popen(["docker", "exec", "-i", host.id, "sh", "-c", command],
@@ -222,12 +230,29 @@ class Program:
 
     def processes(self) -> list[ProcessInfo]:
         """The program's process and every descendant (children, zombies too), from `ps` on its host."""
-        result = self.host.run("ps", "-e", "-o", "pid=,ppid=,stat=,nlwp=,args=", timeout=self.checkup.bound(10))
-        table = parse_ps(result.stdout)
+        table = self.host_processes()
         root = self.pid()
         if root is None:
             return []
         return descendants(table, root)
+
+    def host_processes(self) -> list[ProcessInfo]:
+        """Every process on its host: what is left of the program after it exited (orphans adopted by PID 1)."""
+        result = self.host.run("ps", "-e", "-o", PS_COLUMNS, timeout=self.checkup.bound(10))
+        return parse_ps(result.stdout)
+
+    def snapshots(self, timeout: float = 10) -> list[list[ProcessInfo]]:
+        """Its process tree over its life, as seen every 20 ms from its host (needs start(watch=True)).
+
+        Waits (bounded) until the program has exited or the watch's time ran
+        out. A tree is kept each time it changed, so a child that lived a
+        fraction of a second is there, where processes() called now and then
+        could miss it. Empty if the watch could not run.
+        """
+        if self._watch is None:
+            raise ValueError("start the program with watch=True to see its snapshots")
+        result = self._watch.result(self.checkup.bound(timeout))
+        return parse_snapshots(parse_json(result)) if result is not None else []
 
     def crash_detail(self) -> str:
         """What to show under a failing verdict: exit status and the last stderr lines."""
@@ -257,8 +282,16 @@ def wait_port(host: ClientHost, port: int, proto: str = "tcp", timeout: float = 
         return False
 
 
+def parse_snapshots(report: dict | None) -> list[list[ProcessInfo]]:
+    """The trees of proc_watch's `family` report (see probes/proc_watch.py); [] for no report."""
+    if not report:
+        return []
+    return [[ProcessInfo(int(pid), int(ppid), str(state), int(threads), "") for pid, ppid, state, threads in tree]
+            for tree in report.get("snapshots", []) if tree]
+
+
 def parse_ps(text: str) -> list[ProcessInfo]:
-    """Rows of `ps -e -o pid=,ppid=,stat=,nlwp=,args=`."""
+    """Rows of `ps -e -o pid=,ppid=,stat=,nlwp=,args=` (PS_COLUMNS); other lines are skipped."""
     rows = []
     for line in text.splitlines():
         fields = line.split(None, 4)
@@ -282,15 +315,15 @@ def descendants(table: list[ProcessInfo], root: int) -> list[ProcessInfo]:
 class Background:
     """A call running in a thread (a probe server a checker drives its program against)."""
 
-    def __init__(self, function, args: tuple) -> None:
+    def __init__(self, function, args: tuple, kwargs: dict | None = None) -> None:
         self._value = None
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(function, args), daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(function, args, kwargs or {}), daemon=True)
         self._thread.start()
 
-    def _run(self, function, args) -> None:
+    def _run(self, function, args, kwargs) -> None:
         try:
-            self._value = function(*args)
+            self._value = function(*args, **kwargs)
         except BaseException as exc:  # handed to result()
             self._error = exc
 
@@ -359,6 +392,7 @@ class Checkup:
         self._borrowed: list[ClientHost] = []
         self._mounts: dict[str, Path] = {}
         self._programs: list[Program] = []
+        self._numbers = 0
         self._lock = threading.Lock()
         self.closed = False
 
@@ -412,14 +446,16 @@ class Checkup:
         return host
 
     def start(self, program: Path, *args: str, network: str = "public", name: str | None = None,
-              stdin: str | bytes | None = None, files: Path | None = None, on: ClientHost | None = None) -> Program:
+              stdin: str | bytes | None = None, files: Path | None = None, on: ClientHost | None = None,
+              watch: bool = False) -> Program:
         """Run the learner's `program` with `python3 -u` on a fresh host (or again `on` one of its hosts).
 
         Its folder is mounted read-only at /work; it runs in a scratch folder
         holding links to the same files, plus a copy of `files` (a folder of
         the lesson, e.g. the web pages a server serves), so relative paths
         work and it may write. `stdin` is written and closed; without it the
-        pipe stays open for Program.send.
+        pipe stays open for Program.send. With `watch`, its process tree is
+        sampled from before it starts until it exits: Program.snapshots().
         """
         program = Path(program).resolve()
         if on is None:
@@ -433,10 +469,28 @@ class Checkup:
             if self._mounts.get(host.id) != program.parent:
                 raise ValueError(f"{program} is not in the folder mounted on that host")
         with self._lock:
-            number = len(self._programs)
-            started = Program(self, host, program, tuple(str(a) for a in args), number, stdin)
+            number = self._numbers
+            self._numbers += 1
+        watcher = self._watch(host, pidfile(number)) if watch else None
+        with self._lock:
+            started = Program(self, host, program, tuple(str(a) for a in args), number, stdin, watcher)
             self._programs.append(started)
         return started
+
+    def _watch(self, host: ClientHost, pid_path: str) -> Background:
+        """Start proc_watch's `family` on `host` for the program about to write `pid_path`; return once it looks.
+
+        The program starts only then, so its first child is seen, and its own
+        time bounds start when it does (a loaded machine may take seconds to
+        start the probe). If the probe never gets ready, the program runs
+        anyway after WATCH_READY seconds and its snapshots may start late.
+        """
+        watcher = Background(self.probe, (host, probe_script("proc_watch"), "family", pid_path,
+                                          f"{self.remaining():.1f}"), {"timeout": self.remaining()})
+        ready = (f"i=0; while [ ! -e {pid_path}.watching ] && [ $i -lt {WATCH_READY * 50} ]; "
+                 f"do sleep 0.02; i=$((i+1)); done")
+        host.sh(ready, timeout=self.bound(WATCH_READY) + 10)
+        return watcher
 
     def _copy_in(self, host: ClientHost, folder: Path) -> None:
         """Copy `folder`'s contents into the program's working directory on `host`."""
