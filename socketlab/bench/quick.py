@@ -95,7 +95,7 @@ def run_quick(targets: tuple[str, ...], console: Console) -> list[CaseResult]:
         if lab_is_up:
             run_compose(settings, "--profile", "bench", "up", "-d", "--wait", "--no-build", *to_start, capture=True)
         else:
-            stack.up(settings, to_start)
+            stack.up(settings, to_start, quiet=True)
     ctx = BenchContext(settings, client, light=True, repetitions=1, targets=tuple(models))
     try:
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -107,7 +107,7 @@ def run_quick(targets: tuple[str, ...], console: Console) -> list[CaseResult]:
     finally:
         ctx.stop_hosts()
         if not lab_is_up:
-            stack.down(settings)
+            stack.down(settings, quiet=True)
         elif to_start:
             run_compose(settings, "--profile", "bench", "rm", "-sf", *to_start, capture=True)
     console.print(quick_table(results))
@@ -121,10 +121,10 @@ def quick_table(results: list[CaseResult]) -> Table:
     rows = summary_rows(results)
     floor_row = find(rows, "echo", THROUGHPUT, "c-epoll")
     floor = median(floor_row, "server_cpu_us_per_request") if floor_row else math.nan
-    table = Table(title=f"echo models: {THROUGHPUT} (10 connections) and {C10K}", title_justify="left")
-    for name in ("model", "req/s", "p99 ms", "server µs/req", "× C loop", "client CPU",
-                 f"{C10K} held", f"{C10K} p99 ms", "verdict"):
-        table.add_column(name, justify="left" if name in ("model", "verdict") else "right")
+    table = Table(title=f"echo, {THROUGHPUT} at 10 connections (µs/req: server CPU per request; "
+                        f"client: load generator's CPU share) and {C10K}", title_justify="left")
+    for name in ("model", "req/s", "p99 ms", "µs/req", "× C", "client", "C10K held", "C10K p99", "verdict"):
+        table.add_column(name, justify="left" if name in ("model", "verdict") else "right", no_wrap=True)
     for model in ALL_NAMES:
         qps, c10k = find(rows, "echo", THROUGHPUT, model), find(rows, "echo", C10K, model)
         if qps is None and c10k is None:
