@@ -117,13 +117,7 @@ def cmd_bench(_settings: LabSettings, args: argparse.Namespace) -> int:
     if (args.cases or args.targets) and suites != ["echo"]:
         raise SystemExit("--cases and --targets apply to the echo suite only: socketlab bench echo --cases ...")
     modules = {name: importlib.import_module(f"socketlab.bench.{SUITES[name]}") for name in suites}
-    services: list[str] = []
-    for module in modules.values():
-        wanted = getattr(module, "SERVICES", None)
-        if wanted is None:  # a suite that does not say: bring up everything
-            services = []
-            break
-        services += [s for s in wanted if s not in services]
+    services = list(dict.fromkeys(service for name in suites for service in REGISTRY[name].services))
     client = docker.from_env()
     build_images(settings, console)
     stack.remove_load_hosts(client, settings)

@@ -60,8 +60,7 @@ def plan(quick: bool, light: bool = False) -> dict[str, object]:
         return {"sizes": (KIB, 10 * KIB, 100 * KIB), "connections": 10, "duration": 0.3, "grace": 2.0,
                 "idle": (0, 200), "select_idle": 1100, "c10k": (100,), "interval": 0.4, "c10k_duration": 0.8,
                 "c10k_grace": 2.0, "connect_timeout": 6.0}
-    # 5 s per closed-loop case: at 2 s, repetitions of one case differed by up to 2x on this VM
-    # (two vCPUs whose wake-ups line up one way or another for a whole short run).
+    # 5 s per closed-loop case: a short run lets one chance alignment of wake-ups set its whole figure.
     return {"sizes": THROUGHPUT_BYTES, "connections": 10, "duration": 5.0, "grace": 2.0,
             "idle": (0, *IDLE_LEVELS), "select_idle": None, "c10k": C10K_LEVELS, "interval": 3.0,
             "c10k_duration": 6.0, "c10k_grace": 10.0, "connect_timeout": 8.0}

@@ -204,7 +204,8 @@ def evaluate(suite: str, target: Target, rows: list[dict]) -> dict:
             values.append((ours, name))
     comparison = "≤" if target.at_most else "≥"
     result = {"suite": suite, "target": target.label or f"{target.ours} {target.case}",
-              "goal": f"{comparison} {_show(target.goal, target.unit)}"}
+              "goal": f"{comparison} {target.goal:g}×" if target.unit == "x" else
+              f"{comparison} {_show(target.goal, target.unit)}"}
     if not values:
         return {**result, "measured": "n/a", "met": "n/a"}
     value, who = max(values) if target.at_most else min(values)
