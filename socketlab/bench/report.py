@@ -20,7 +20,7 @@ from rich.table import Table
 
 from .model import CaseResult
 from .stats import summarize
-from .suites import client_bound, evaluate_all
+from .suites import CLIENT_BOUND, evaluate_all
 
 C10K_P99_LIMIT_MS = 100.0
 """A model "holds" C10K when every connection stays up, none errs, and p99 stays under this."""
@@ -102,9 +102,11 @@ def _range(row: dict, metric: str, digits: int = 0) -> str:
 def client_cpu(row: dict) -> str:
     """The load generator's share of its cores, flagged when it, not the server, set the pace."""
     share = median(row, "client_cpu_share")
+    if math.isnan(share):  # runs that kept only cores used had their load pinned to one core: the same figure
+        share = median(row, "client_cpu")
     if math.isnan(share):
         return "-"
-    return f"{share:.2f} client-bound" if client_bound(row) else f"{share:.2f}"
+    return f"{share:.2f} client-bound" if share > CLIENT_BOUND else f"{share:.2f}"
 
 
 def rich_table(rows: list[dict], title: str = "socketlab bench") -> Table:

@@ -220,8 +220,3 @@ def evaluate_all(rows: list[dict]) -> list[dict]:
     return [evaluate(suite.name, target, rows) for suite in SUITES.values() if suite.name in present
             for target in suite.targets]
 
-
-def client_bound(row: dict) -> bool:
-    """The load generator, not the server, was the limit of this case."""
-    m = row["metrics"].get("client_cpu_share")
-    return bool(m) and m["median"] > CLIENT_BOUND
