@@ -119,8 +119,11 @@ def machine_block(document: dict) -> str:
         what = ", ".join(run.get("cases") or run.get("suites") or [])
         if run.get("targets"):
             what += f" ({', '.join(run['targets'])})"
-        body.append([f"merged in: {what}", f"run of {run.get('machine', {}).get('date', '?')}, "
-                                            f"{run.get('settings', {}).get('repetitions', '?')} repetitions"])
+        machine_then = run.get("machine", {})
+        load = (machine_then.get("load_average_at_start") or ["?"])[0]
+        body.append([f"merged in: {what}", f"run of {machine_then.get('date', '?')}, "
+                                            f"{run.get('settings', {}).get('repetitions', '?')} repetitions, "
+                                            f"load average at start {load}"])
     return _table(["", ""], body)
 
 
