@@ -27,6 +27,7 @@ on the machine's other work, the second says whether the client kept up.
 from __future__ import annotations
 
 import math
+import os
 import subprocess
 import time
 from dataclasses import replace
@@ -55,7 +56,8 @@ CASE_OVERHEAD_S = 1.5
 def plan(quick: bool, light: bool = False) -> dict[str, object]:
     """Sizes and durations: full for a real run, light for a class, tiny for the CI smoke run."""
     if light:
-        return CLASS_PLAN
+        seconds = os.environ.get("SOCKETLAB_BENCH_QUICK_SECONDS")  # shorter still, for CI's smoke run
+        return {**CLASS_PLAN, "duration": float(seconds), "c10k_duration": float(seconds)} if seconds else CLASS_PLAN
     if quick:
         return {"sizes": (KIB, 10 * KIB, 100 * KIB), "connections": 10, "duration": 0.3, "grace": 2.0,
                 "idle": (0, 200), "select_idle": 1100, "c10k": (100,), "interval": 0.4, "c10k_duration": 0.8,

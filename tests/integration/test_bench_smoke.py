@@ -135,11 +135,11 @@ def test_both_load_generators_count_the_same_echoes_and_catch_a_wrong_byte(bench
     try:
         ip = bench_lab.service_ip("echo-epoll")
         for generator in GENERATORS:
-            result = host.run(generator, "echo", ip, "--connections", "10", "--size", "3000", "--requests", "2000",
+            result = host.run(generator, "echo", ip, "--connections", "10", "--size", "3000", "--requests", "1000",
                               "--duration", "60", timeout=90)
             report = json.loads(result.stdout)
             counted = {k: report[k] for k in ("requests", "bytes_verified", "mismatches", "errors", "connections")}
-            assert counted == {"requests": 2000, "bytes_verified": 6_000_000, "mismatches": 0, "errors": 0,
+            assert counted == {"requests": 1000, "bytes_verified": 3_000_000, "mismatches": 0, "errors": 0,
                                "connections": 10}, (generator, result.stderr)
         server = host.popen("python3", "-c", CORRUPTING_ECHO)
         assert server.stdout is not None and server.stdout.readline() == b"ready\n"
@@ -160,10 +160,12 @@ def lab_images(lab: ComposeLab) -> dict[str, str]:
             if tag.startswith("socketlab/") and tag.endswith(suffix)}
 
 
-def test_quick_mode_builds_nothing_and_shows_each_model(bench_lab: ComposeLab) -> None:
+def test_quick_mode_builds_nothing_and_shows_each_model(bench_lab: ComposeLab,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """`socketlab bench --quick` on the running lab: estimate first, one row per model, no image touched."""
     from rich.console import Console
 
+    monkeypatch.setenv("SOCKETLAB_BENCH_QUICK_SECONDS", "0.5")
     before = lab_images(bench_lab)
     console = Console(record=True, width=200)
     results = run_quick(("epoll", "c-epoll"), console)
