@@ -49,10 +49,11 @@ returns early when later ones make no sense (the server never listened)::
                          detail=report["error"], key="reply")
 
 What the kit gives (every wait is bounded, and cut to what is left of the check's time):
-- `run.start(path, *args, network=, name=, stdin=, files=, on=)` -> Program: `python3 -u` on a
+- `run.start(path, *args, network=, name=, stdin=, files=, on=, env=)` -> Program: `python3 -u` on a
   fresh host; its folder at /work (read-only), working directory a writable scratch folder
   with links to the same files plus a copy of `files` (e.g. the lesson's static/); `stdin`
-  text is written then closed; `on=program.host` runs it again on the same host (a restart).
+  text is written then closed; `on=program.host` runs it again on the same host (a restart);
+  `env` adds environment variables (e.g. PYTHONFAULTHANDLER=1).
 - `run.host(network)` a driver host; `run.probe(host, script, *args, timeout=)` runs Python
   text there (ExecResult; exit 124/137 on timeout); `probe_script(name)` reads
   probes/<name>.py; `parse_json(result)`; `run.tcp_script(host, ip, port, steps)` plays
