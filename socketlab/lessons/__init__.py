@@ -61,7 +61,9 @@ What the kit gives (every wait is bounded, and cut to what is left of the check'
 - Program: `.ip`, `.host`, `.wait_listening(port, proto)`, `.wait_output(text)`, `.send(text)`,
   `.close_stdin()`, `.wait_exit(t)`, `.alive()`, `.output()`, `.errors()`, `.crash_detail()`,
   `.processes()` (ProcessInfo pid, ppid, stat, threads, command: the program and its
-  descendants), `.connections(port, state)`, `.wait_connections(port, n)`, `.signal(sig)`, `.stop()`.
+  descendants), `.threads()` (ThreadInfo tid, state, cpu_ticks of its own process, from /proc;
+  `all_asleep(before, after)` tells blocked from spinning), `.connections(port, state)`,
+  `.wait_connections(port, n)`, `.signal(sig)`, `.stop()`.
 - `run.listening(program, port, proto)` and `run.ended_cleanly(program)` are ready-made verdicts.
 
 Rules: black box (never import the learner's file); keep checks to seconds; a verdict's

@@ -312,6 +312,18 @@ def parse_task_stats(text: str) -> list[ThreadInfo]:
     return threads
 
 
+def all_asleep(before: list[ThreadInfo], after: list[ThreadInfo], idle_ticks: int = 2) -> bool:
+    """Every thread sleeping in two looks at a process, and (almost) no CPU used between them.
+
+    What a process blocked on locks, events or input looks like from outside; one
+    that spins shows a thread in R, or CPU time going up, in one of the looks.
+    """
+    if not before or not after:
+        return False
+    used = sum(t.cpu_ticks for t in after) - sum(t.cpu_ticks for t in before)
+    return all(t.state == "S" for t in before + after) and used <= idle_ticks
+
+
 def descendants(table: list[ProcessInfo], root: int) -> list[ProcessInfo]:
     """`root` and every process below it, parents before children."""
     found = [p for p in table if p.pid == root]
