@@ -67,10 +67,12 @@ def check(run: Checkup, program):
         after = prog.threads()
         quiet = all_asleep(before, after)
     if quiet:
-        yield passed("等待时所有线程都在睡眠（状态 S），不占 CPU", "while waiting every thread sleeps (state S), no CPU",
+        yield passed("等待时所有线程都在睡眠（状态 S），不占 CPU",
+                     "while waiting every thread sleeps (state S), no CPU",
                      key="wait")
     else:
-        yield failed("等口令时线程没有睡眠：它们在空转，占着 CPU", "the waiting threads do not sleep: they spin, using CPU",
+        yield failed("等口令时线程没有睡眠：它们在空转，占着 CPU",
+                     "the waiting threads do not sleep: they spin, using CPU",
                      "用 Event：线程里 e.wait() 会阻塞睡眠，主线程 e.set() 时才醒来；不要 while 循环查看变量",
                      "use an Event: e.wait() blocks (sleeps) until the main thread calls e.set(); "
                      "do not loop on a variable", "threads " + states(prog.threads()), key="wait")
@@ -90,21 +92,24 @@ def check(run: Checkup, program):
     if code is None:
         detail = "threads " + states(prog.threads())
         prog.stop()
-        yield failed("给了口令 6 秒后程序还没结束：线程没有醒来", "6 s after the password it still runs: the threads never woke",
+        yield failed("给了口令 6 秒后程序还没结束：线程没有醒来",
+                     "6 s after the password it still runs: the threads never woke",
                      "读到口令后调用 e.set()，等在 e.wait() 的线程才会继续",
                      "call e.set() once the password is read: only then do the threads in e.wait() go on",
                      detail, key="event")
         return
     count, after = joined_last(prog.output())
     if count >= GUARDS:
-        yield passed(f"给了口令，{count} 个线程都醒来并打印了它", f"given the password, {count} threads woke and printed it", key="event")
+        yield passed(f"给了口令，{count} 个线程都醒来并打印了它",
+                     f"given the password, {count} threads woke and printed it", key="event")
     else:
         yield failed(f"口令只打印了 {count} 次", f"the password was printed {count} times only",
                      f"每个线程 e.wait() 之后打印它收到的口令（全局变量 s），共 {GUARDS} 个线程",
                      f"after e.wait(), each of the {GUARDS} threads prints the password it got (the global s)",
                      prog.crash_detail() or tail(prog.output(), 3), key="event")
     if after:
-        yield passed("主线程 join 了所有线程，最后一行在它们之后", "the main thread joined them: its last line comes after theirs",
+        yield passed("主线程 join 了所有线程，最后一行在它们之后",
+                     "the main thread joined them: its last line comes after theirs",
                      key="join")
     else:
         yield failed("主线程的最后一行不在所有线程之后", "the main thread's last line does not come after the threads'",
