@@ -8,7 +8,7 @@ from multiprocessing import Process
 import os
 import time
 
-N = 10000000
+N = 5000000
 
 
 def count(n):
