@@ -24,7 +24,7 @@ NUMBER = re.compile(r"\d+(?:\.\d+)?")
 PERIOD = 0.05         # seconds between two looks at /proc
 MARK = "==="          # ends one look
 BUSY = 0.7            # below this share of a core in the serial part, the machine is too busy to judge speed
-FASTER = 0.8          # processes must take at most this share of the serial time (2+ cores)
+FASTER = 0.9          # processes must take at most this share of the serial time (2+ cores)
 SPREAD = 1.3          # cores the processes must have got for their time to be judged
 
 
