@@ -195,3 +195,16 @@ def test_gil_tree_sample_counts_children_and_their_cpu() -> None:
     samples = [gil.Sample(0.0, 1, 0, 0), gil.Sample(1.0, 1, 4, 150), gil.Sample(2.0, 1, 4, 350)]
     assert gil.share(samples, 0.5, 2.5) == 2.0
     assert gil.share(samples, 1.5, 2.5) is None
+
+
+# --- 2.3.4-order ---------------------------------------------------------------------------------------
+
+def test_the_notes_sequence_and_where_it_goes_wrong() -> None:
+    order = checker("2.3.4-order")
+    want = order.expected()
+    assert "".join(want) == "".join(f"{2 * k + 1}{2 * k + 2}{chr(65 + k)}" for k in range(26))
+    assert want[:6] == ["1", "2", "A", "3", "4", "B"] and want[-3:] == ["51", "52", "Z"]
+    assert order.first_difference(want, want) is None
+    assert order.first_difference(["1", "A", "2"], want) == 1
+    assert order.first_difference(want[:5], want) == 5
+    assert order.first_difference([*want, "x"], want) == len(want)
