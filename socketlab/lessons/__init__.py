@@ -50,11 +50,12 @@ returns early when later ones make no sense (the server never listened)::
                          detail=report["error"], key="reply")
 
 What the kit gives (every wait is bounded, and cut to what is left of the check's time):
-- `run.start(path, *args, network=, name=, stdin=, files=, on=, watch=)` -> Program: `python3 -u`
-  on a fresh host; its folder at /work (read-only), working directory a writable scratch folder
-  with links to the same files plus a copy of `files` (e.g. the lesson's static/); `stdin`
-  text is written then closed; `on=program.host` runs it again on the same host (a restart);
-  `watch=True` samples its process tree every 20 ms from before it starts until it exits.
+- `run.start(path, *args, network=, name=, stdin=, files=, on=, watch=, env=)` -> Program:
+  `python3 -u` on a fresh host; its folder at /work (read-only), working directory a writable
+  scratch folder with links to the same files plus a copy of `files` (e.g. the lesson's static/);
+  `stdin` text is written then closed; `on=program.host` runs it again on the same host (a
+  restart); `watch=True` samples its process tree every 20 ms from before it starts until it
+  exits; `env` adds environment variables (e.g. PYTHONFAULTHANDLER=1).
 - `run.host(network)` a driver host; `run.probe(host, script, *args, timeout=)` runs Python
   text there (ExecResult; exit 124/137 on timeout); `probe_script(name)` reads
   probes/<name>.py; `parse_json(result)`; `run.tcp_script(host, ip, port, steps)` plays
@@ -63,8 +64,9 @@ What the kit gives (every wait is bounded, and cut to what is left of the check'
   `.close_stdin()`, `.wait_exit(t)`, `.alive()`, `.output()`, `.errors()`, `.crash_detail()`,
   `.processes()` (ProcessInfo pid, ppid, stat, threads, command: the program and its
   descendants), `.host_processes()` (all of its host: what outlived it), `.snapshots()` (with
-  watch=True: its trees over its life), `.connections(port, state)`, `.wait_connections(port, n)`,
-  `.signal(sig)`, `.stop()`.
+  watch=True: its trees over its life), `.threads()` (ThreadInfo tid, state, cpu_ticks of its
+  own process, from /proc; `all_asleep(before, after)` tells blocked from spinning),
+  `.connections(port, state)`, `.wait_connections(port, n)`, `.signal(sig)`, `.stop()`.
 - `run.listening(program, port, proto)` and `run.ended_cleanly(program)` are ready-made verdicts.
 
 Rules: black box (never import the learner's file); keep checks to seconds; a verdict's

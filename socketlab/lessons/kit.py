@@ -54,6 +54,14 @@ def pidfile(number: int) -> str:
     return f"/tmp/program-{number}.pid"
 
 
+class ThreadInfo(NamedTuple):
+    """One thread of a process, as /proc/PID/task/TID/stat shows it (what `ps -L` and `top -H` read)."""
+
+    tid: int
+    state: str      # R running, S sleeping (waiting: a lock, a sleep, input), D, Z ...
+    cpu_ticks: int  # user + system CPU time so far, in clock ticks (100 a second on Linux)
+
+
 def probe_script(name: str) -> str:
     """The text of a shared probe, socketlab/lessons/probes/<name>.py."""
     return (PROBES / f"{name}.py").read_text(encoding="utf-8")
@@ -80,7 +88,8 @@ class Program:
     """The learner's program running on a host of the lab, seen from outside."""
 
     def __init__(self, checkup: Checkup, host: ClientHost, path: Path, args: tuple[str, ...], number: int,
-                 stdin: str | bytes | None, watch: Background | None = None) -> None:
+                 stdin: str | bytes | None, watch: Background | None = None,
+                 env: dict[str, str] | None = None) -> None:
         self.checkup = checkup
         self.host = host
         self.path = path
@@ -90,8 +99,7 @@ class Program:
         self._err = bytearray()
         self._lock = threading.Lock()
         self._watch = watch
-        command = (f"echo $$ > {self.pidfile}; cd {WORKDIR} && exec python3 -u "
-                   + shlex.join([f"/work/{path.name}", *args]))
+        command = program_command(path.name, args, self.pidfile, env)
         self.process = subprocess.Popen(["docker", "exec", "-i", host.id, "sh", "-c", command],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self._readers = [threading.Thread(target=self._drain, args=(self.process.stdout, self._out), daemon=True),
@@ -254,6 +262,14 @@ class Program:
         result = self._watch.result(self.checkup.bound(timeout))
         return parse_snapshots(parse_json(result)) if result is not None else []
 
+    def threads(self) -> list[ThreadInfo]:
+        """The threads of the program's own process (not its children), with their state and CPU time."""
+        root = self.pid()
+        if root is None:
+            return []
+        result = self.host.sh(f"cat /proc/{root}/task/*/stat 2>/dev/null", timeout=self.checkup.bound(10))
+        return parse_task_stats(result.stdout)
+
     def crash_detail(self) -> str:
         """What to show under a failing verdict: exit status and the last stderr lines."""
         code = self.returncode
@@ -264,6 +280,19 @@ class Program:
         if err:
             parts.append(err)
         return "\n".join(parts)
+
+
+def program_command(name: str, args: tuple[str, ...], pidfile: str, env: dict[str, str] | None = None) -> str:
+    """The shell line that runs /work/`name` as `python3 -u` in the scratch folder, its pid in `pidfile`.
+
+    `env` adds environment variables (PYTHONFAULTHANDLER=1, say, so that a
+    checker can ask a hung program where its threads are stuck); `exec`
+    keeps the pid the program's own.
+    """
+    assignments = [f"{key}={value}" for key, value in (env or {}).items()]
+    runner = ["env", *assignments] if assignments else []
+    return (f"echo $$ > {pidfile}; cd {WORKDIR} && exec "
+            + shlex.join([*runner, "python3", "-u", f"/work/{name}", *args]))
 
 
 def wait_port(host: ClientHost, port: int, proto: str = "tcp", timeout: float = 10, pidfile: str = "") -> bool:
@@ -299,6 +328,34 @@ def parse_ps(text: str) -> list[ProcessInfo]:
             rows.append(ProcessInfo(int(fields[0]), int(fields[1]), fields[2], int(fields[3]),
                                     fields[4] if len(fields) > 4 else ""))
     return rows
+
+
+def parse_task_stats(text: str) -> list[ThreadInfo]:
+    """Threads from concatenated /proc/PID/task/*/stat lines ("tid (name) state ... utime stime ...").
+
+    The name may hold spaces and parentheses: the fields are counted from its last ')'.
+    """
+    threads = []
+    for line in text.splitlines():
+        head, _, rest = line.rpartition(")")
+        fields = rest.split()
+        tid = head.split("(", 1)[0].strip()
+        if not tid.isdigit() or len(fields) < 13:
+            continue
+        threads.append(ThreadInfo(int(tid), fields[0], int(fields[11]) + int(fields[12])))
+    return threads
+
+
+def all_asleep(before: list[ThreadInfo], after: list[ThreadInfo], idle_ticks: int = 2) -> bool:
+    """Every thread sleeping in two looks at a process, and (almost) no CPU used between them.
+
+    What a process blocked on locks, events or input looks like from outside; one
+    that spins shows a thread in R, or CPU time going up, in one of the looks.
+    """
+    if not before or not after:
+        return False
+    used = sum(t.cpu_ticks for t in after) - sum(t.cpu_ticks for t in before)
+    return all(t.state == "S" for t in before + after) and used <= idle_ticks
 
 
 def descendants(table: list[ProcessInfo], root: int) -> list[ProcessInfo]:
@@ -447,7 +504,7 @@ class Checkup:
 
     def start(self, program: Path, *args: str, network: str = "public", name: str | None = None,
               stdin: str | bytes | None = None, files: Path | None = None, on: ClientHost | None = None,
-              watch: bool = False) -> Program:
+              watch: bool = False, env: dict[str, str] | None = None) -> Program:
         """Run the learner's `program` with `python3 -u` on a fresh host (or again `on` one of its hosts).
 
         Its folder is mounted read-only at /work; it runs in a scratch folder
@@ -455,7 +512,8 @@ class Checkup:
         the lesson, e.g. the web pages a server serves), so relative paths
         work and it may write. `stdin` is written and closed; without it the
         pipe stays open for Program.send. With `watch`, its process tree is
-        sampled from before it starts until it exits: Program.snapshots().
+        sampled from before it starts until it exits: Program.snapshots(). `env` adds
+        environment variables.
         """
         program = Path(program).resolve()
         if on is None:
@@ -473,7 +531,7 @@ class Checkup:
             self._numbers += 1
         watcher = self._watch(host, pidfile(number)) if watch else None
         with self._lock:
-            started = Program(self, host, program, tuple(str(a) for a in args), number, stdin, watcher)
+            started = Program(self, host, program, tuple(str(a) for a in args), number, stdin, watcher, env)
             self._programs.append(started)
         return started
 
