@@ -61,6 +61,8 @@ def client_command(settings: LabSettings, network: str, ip: str | None, command:
             "--label", "socketlab.model=client", "--label", "socketlab.system=client host"]
     if ip:
         argv += ["--ip", ip]
+    for name, value in settings.host_env(network).items():
+        argv += ["-e", f"{name}={value}"]
     if sys.stdin.isatty():
         argv += ["-it"]
     else:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
+ROUTER_HOST = 2
+"""The NAT router's host number on both lab networks (.2), as docker-compose.yml places it."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,17 @@ class LabSettings:
         """The address of host number `host` on the lab network `network`."""
         third = {"public": 1, "private": 2}[network]
         return f"{self.net_prefix}.{third}.{host}"
+
+    def nat_route(self) -> str:
+        """The route a private host needs to reach the public network through the NAT router.
+
+        The router holds host number ROUTER_HOST on both networks (docker-compose.yml).
+        """
+        return f"{self.subnet_ip('public', 0)}/24 via {self.subnet_ip('private', ROUTER_HOST)}"
+
+    def host_env(self, network: str) -> dict[str, str]:
+        """Environment of a client host on `network`: the client image's entrypoint reads it."""
+        return {"SOCKETLAB_NAT_ROUTE": self.nat_route()} if network == "private" else {}
 
     def host_port(self, suffix: int) -> int:
         """A published port: prefix 18 and suffix 813 give 18813."""
