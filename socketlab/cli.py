@@ -14,6 +14,7 @@ import sys
 import docker.errors
 from rich.console import Console
 
+from .classroom import class_lines
 from .compose import run_compose
 from .errors import LabError, explain_docker_error
 from .hosts import client_hostname
@@ -34,7 +35,10 @@ def cmd_up(settings: LabSettings, _args: argparse.Namespace) -> int:
     build_images(settings, console)
     console.print("[bold]starting the lab (docker compose up --wait)")
     run_compose(settings, "up", "-d", "--wait", "--no-build", "--remove-orphans")
-    return cmd_ps(settings, _args)
+    code = cmd_ps(settings, _args)
+    for line in class_lines(settings):
+        console.print(line, highlight=False, soft_wrap=True)
+    return code
 
 
 def cmd_down(settings: LabSettings, _args: argparse.Namespace) -> int:

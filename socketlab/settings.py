@@ -7,6 +7,7 @@ only in these settings; every one comes from the environment with a default.
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ class LabSettings:
     port_prefix: str = "18"
     publish_ip: str = "127.0.0.1"
     image_tag: str = "latest"
+    public_host: str = ""  # the address other machines dial (class mode); "" = publish_ip, detected for 0.0.0.0
 
     @classmethod
     def from_env(cls) -> LabSettings:
@@ -33,7 +35,17 @@ class LabSettings:
             port_prefix=env.get("SOCKETLAB_PORT_PREFIX", cls.port_prefix),
             publish_ip=env.get("SOCKETLAB_PUBLISH_IP", cls.publish_ip),
             image_tag=env.get("SOCKETLAB_IMAGE_TAG", cls.image_tag),
+            public_host=env.get("SOCKETLAB_PUBLIC_HOST", ""),
         )
+
+    @property
+    def reachable_host(self) -> str:
+        """The address clients outside the lab use: set, published on, or (for 0.0.0.0) detected."""
+        if self.public_host:
+            return self.public_host
+        if self.publish_ip == "0.0.0.0":
+            return detect_host_address()
+        return self.publish_ip
 
     def compose_env(self) -> dict[str, str]:
         """The process environment for `docker compose`, with these settings applied."""
@@ -44,6 +56,7 @@ class LabSettings:
             "SOCKETLAB_PORT_PREFIX": self.port_prefix,
             "SOCKETLAB_PUBLISH_IP": self.publish_ip,
             "SOCKETLAB_IMAGE_TAG": self.image_tag,
+            "SOCKETLAB_PUBLIC_HOST": self.reachable_host,
         }
 
     def image(self, name: str) -> str:
@@ -81,3 +94,17 @@ class LabSettings:
     def host_port(self, suffix: int) -> int:
         """A published port: prefix 18 and suffix 813 give 18813."""
         return int(f"{self.port_prefix}{suffix:03d}")
+
+
+def detect_host_address() -> str:
+    """This machine's address on its default route: what other machines of a classroom dial.
+
+    A UDP `connect` only picks the route and the source address; no packet is sent.
+    Without a default route, loopback is all there is.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: routed like any outside address, never used
+            return probe.getsockname()[0]
+        except OSError:
+            return "127.0.0.1"
