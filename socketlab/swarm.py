@@ -275,6 +275,8 @@ def cmd_swarm(settings: LabSettings, args: argparse.Namespace) -> int:
         _docker("swarm", "init", "--advertise-addr", addr)
         token = _docker("swarm", "join-token", "-q", "worker").stdout.strip()
         console.print(f"swarm created; this machine ({addr}) is its manager.\n"
+                      "note: when it leaves the swarm, Docker (20.10) forgets the DNS names of containers that "
+                      "were running before; restart them then (socketlab down; socketlab up).\n"
                       f"next, on every other machine: socketlab swarm join {token} {addr}\n"
                       "then here: socketlab up --swarm", highlight=False, soft_wrap=True)
     elif args.action == "join":
@@ -286,7 +288,9 @@ def cmd_swarm(settings: LabSettings, args: argparse.Namespace) -> int:
                       highlight=False, soft_wrap=True)
     else:
         _docker("swarm", "leave", "--force")
-        console.print("this machine left the swarm", highlight=False)
+        console.print("this machine left the swarm. Containers that ran before `swarm init` may no longer "
+                      "resolve names (a Docker bug): restart them, e.g. socketlab down; socketlab up",
+                      highlight=False, soft_wrap=True)
     return 0
 
 

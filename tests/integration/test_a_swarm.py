@@ -6,7 +6,13 @@ file's subnets and static IPs; a client host started the usual way on that
 overlay talks to both; `socketlab down --swarm` and `socketlab swarm leave`
 undo everything, which the last test checks (no swarm, network or container
 left). Own project, subnets and ports: nothing collides with the session lab.
-If this engine is already in a swarm, someone else's, the module is skipped.
+
+Leaving a swarm makes this engine (Docker 20.10) forget the DNS names of every
+container that ran before the swarm was made; their networks resolve nothing
+until the containers are restarted or reconnected. So the module runs first
+(its file name sorts first, before the session lab exists) and is skipped
+when other containers are running on user networks of this engine (another
+lab, someone's work), as it is when the engine already is in a swarm.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from collections.abc import Iterator
 import docker
 import pytest
 
+from socketlab.images import build_images
 from socketlab.lab import Lab
 from socketlab.settings import LabSettings
 
@@ -44,10 +51,21 @@ def swarm_state(client: docker.DockerClient) -> str:
     return client.info()["Swarm"]["LocalNodeState"]
 
 
+def others_on_user_networks(client: docker.DockerClient) -> list[str]:
+    """Running containers on networks other than Docker's own (bridge, host, none)."""
+    return [c.name for c in client.containers.list()
+            if set(c.attrs["NetworkSettings"]["Networks"]) - {"bridge", "host", "none"}]
+
+
 @pytest.fixture(scope="module")
-def swarm(docker_client: docker.DockerClient, lab) -> Iterator[dict]:  # lab: the images are built
+def swarm(docker_client: docker.DockerClient) -> Iterator[dict]:
     if swarm_state(docker_client) != "inactive":
         pytest.skip("this engine is already in a swarm: not ours to change")
+    others = others_on_user_networks(docker_client)
+    if others:
+        pytest.skip(f"containers of others run here ({', '.join(others[:3])}...): leaving a swarm would make "
+                    "Docker forget their DNS names")
+    build_images(SWARM_SETTINGS, quiet=True)
     had_gwbridge = bool(docker_client.networks.list(names=["docker_gwbridge"]))
     facts: dict = {}
     try:
