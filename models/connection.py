@@ -23,7 +23,7 @@ RECV_SIZE = 64 * 1024
 From 128 KiB up glibc serves that with `mmap`, shrinks it with `mremap` and
 unmaps it on free — never raising its threshold, since the freed chunk is
 small by then — so every read would pay a fresh mapping and its page faults,
-several times the cost of the read itself for small messages (BENCHMARKS.md).
+several times the cost of the read itself for small messages (docs/bench-notes.md).
 """
 
 log = logging.getLogger("socketlab.driver")

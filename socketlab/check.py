@@ -1,7 +1,8 @@
 """`socketlab check`: the addressing lab's reachability matrix, run live on the lab.
 
-Starts one fresh client host on each network, probes every bind-demo listener
-from them and from inside the bind-demo container, and prints the table of
+Starts fresh client hosts (one on each network, and a public one that routes
+the private subnet at the NAT router), probes every bind-demo listener from
+them and from inside the bind-demo container, and prints the table of
 `socketlab.reachability` with each cell marked as declared or not. The exit
 status is 1 if any cell is unexpected, so it doubles as a smoke test.
 """
@@ -28,22 +29,28 @@ console = Console()
 def live_matrix(settings: LabSettings, client: docker.DockerClient | None = None, timeout: float = 2.0) -> Matrix:
     """Run the matrix on the running lab from throwaway client hosts (removed afterwards)."""
     client = client or docker.from_env()
-    demo_container = Lab(settings, client).service_container("bind-demo")
+    lab = Lab(settings, client)
+    demo_container = lab.service_container("bind-demo")
     demo = Demo(container_ip(settings, demo_container, "public"), container_ip(settings, demo_container, "private"))
+    router = lab.service_ip("router", "public") if lab.has_service("router") else None
     hosts = []
     # Every host of this run carries one token, so a Ctrl-C even mid-start leaves none behind.
     token = {"socketlab.check": secrets.token_hex(4)}
     try:
-        for network in ("public", "private"):
+        for network in ("public", "private", "public"):
             hosts.append(start_client_host(client, settings, network,
                                            labels={"socketlab.system": f"check: {network} client", **token}))
-        public, private = hosts
+        public, private, intruder = hosts
+        if router:  # the way in an attacker would try: the private subnet routed at the router's public side
+            intruder.run("ip", "route", "replace", f"{settings.subnet_ip('private', 0)}/24", "via", router)
         probers = {"inside the container": docker_prober(demo_container.id, timeout),
                    "public client": docker_prober(public.id, timeout),
-                   "private client": docker_prober(private.id, timeout)}
+                   "private client": docker_prober(private.id, timeout),
+                   "public client routed at the router": docker_prober(intruder.id, timeout)}
         sources = {"inside the container": f"{demo.public_ip} + {demo.private_ip}",
-                   "public client": public.ip, "private client": private.ip}
-        return run_matrix(demo, probers, sources)
+                   "public client": public.ip, "private client": private.ip,
+                   "public client routed at the router": intruder.ip}
+        return run_matrix(demo, probers, sources, nat_address=router)
     finally:
         for container in client.containers.list(all=True, filters={"label": "socketlab.check=" + token[
                 "socketlab.check"]}):
@@ -54,7 +61,7 @@ def live_matrix(settings: LabSettings, client: docker.DockerClient | None = None
 def cmd_check(settings: LabSettings, args: argparse.Namespace) -> int:
     console.print("starting a client host on each network, then probing (Ctrl-C stops)", highlight=False)
     try:
-        with console.status("probing every listener from three hosts (unreachable ones take the timeout)"):
+        with console.status("probing every listener from four hosts (unreachable ones take the timeout)"):
             matrix = live_matrix(settings, timeout=args.timeout)
     except LookupError as exc:
         console.print(f"[red]{exc}")
@@ -65,8 +72,9 @@ def cmd_check(settings: LabSettings, args: argparse.Namespace) -> int:
         console.print(f"[bold red]{len(bad)} cell(s) differ from the declared table")
         return 1
     console.print("[green]every cell as declared: 127.0.0.1 is this host only, an interface IP is reached "
-                  "through that address, 0.0.0.0 through every address; the private network is reached "
-                  "only from inside it")
+                  "through that address, 0.0.0.0 through every address; the private network (内网) is reached "
+                  "only from inside it, and reaches public addresses (公网) only through the NAT router, "
+                  "which the servers see instead of the private host")
     return 0
 
 

@@ -15,30 +15,43 @@ import docker.errors
 from rich.console import Console
 
 from .argtypes import LabArgumentParser
+from .classroom import class_lines
 from .compose import run_compose
 from .errors import LabError, explain_docker_error
 from .hosts import client_hostname
-from .images import build_images
+from .images import EVERY_PROFILE, build_images
 from .lab import Lab
 from .settings import LabSettings
+from .swarm import add_swarm_options
 from .topology import hosts_table, lab_hosts
 
 console = Console()
 
 
 def cmd_build(settings: LabSettings, _args: argparse.Namespace) -> int:
-    build_images(settings, console)
+    build_images(settings, console, profiles=EVERY_PROFILE)
     return 0
 
 
 def cmd_up(settings: LabSettings, _args: argparse.Namespace) -> int:
+    if getattr(_args, "swarm", False):
+        from .swarm import cmd_up_swarm
+
+        return cmd_up_swarm(settings, _args)
     build_images(settings, console)
     console.print("[bold]starting the lab (docker compose up --wait)")
     run_compose(settings, "up", "-d", "--wait", "--no-build", "--remove-orphans")
-    return cmd_ps(settings, _args)
+    code = cmd_ps(settings, _args)
+    for line in class_lines(settings):
+        console.print(line, highlight=False, soft_wrap=True)
+    return code
 
 
 def cmd_down(settings: LabSettings, _args: argparse.Namespace) -> int:
+    if getattr(_args, "swarm", False):
+        from .swarm import cmd_down_swarm
+
+        return cmd_down_swarm(settings, _args)
     run_compose(settings, "--profile", "*", "down", "--remove-orphans", "--volumes")
     return 0
 
@@ -62,6 +75,8 @@ def client_command(settings: LabSettings, network: str, ip: str | None, command:
             "--label", "socketlab.model=client", "--label", "socketlab.system=client host"]
     if ip:
         argv += ["--ip", ip]
+    for name, value in settings.host_env(network).items():
+        argv += ["-e", f"{name}={value}"]
     if sys.stdin.isatty():
         argv += ["-it"]
     else:
@@ -83,7 +98,8 @@ def cmd_client(settings: LabSettings, args: argparse.Namespace) -> int:
 # Feature modules that add their own subcommands: each has
 # ``register(sub: argparse._SubParsersAction) -> None`` whose handlers take
 # ``(settings, args) -> int`` through ``set_defaults(func=...)``.
-COMMAND_MODULES: list[str] = ["chat", "check", "capture", "topology", "bench.cli", "lessons.cli", "run", "fuzz", "top"]
+COMMAND_MODULES: list[str] = ["chat", "check", "capture", "topology", "bench.cli", "lessons.cli", "run", "fuzz",
+                              "swarm", "top"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,8 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
     for module_name in COMMAND_MODULES:
         importlib.import_module(f"socketlab.{module_name}").register(sub)
     sub.add_parser("build", help="build every image (base image included)").set_defaults(func=cmd_build)
-    sub.add_parser("up", help="build and start the lab, wait for health, show it").set_defaults(func=cmd_up)
-    sub.add_parser("down", help="stop and remove the lab").set_defaults(func=cmd_down)
+    up = sub.add_parser("up", help="build and start the lab, wait for health, show it")
+    up.set_defaults(func=cmd_up)
+    down = sub.add_parser("down", help="stop and remove the lab")
+    down.set_defaults(func=cmd_down)
+    add_swarm_options(up, down)
     sub.add_parser("ps", help="every host: model, networks, IPs, ports, health").set_defaults(func=cmd_ps)
     client = sub.add_parser(
         "client", help="run a command (default: a shell) on a fresh client host",

@@ -34,11 +34,11 @@ class ImageBuild:
     services: tuple[str, ...]
 
 
-def image_builds(settings: LabSettings) -> list[ImageBuild]:
-    """Every image with a `build:` section, each once (several services share one image)."""
-    config = json.loads(
-        run_compose(settings, "--profile", "*", "config", "--format", "json", capture=True).stdout
-    )
+def image_builds(settings: LabSettings, profiles: tuple[str, ...] = ("*",)) -> list[ImageBuild]:
+    """Every image with a `build:` section among the default services and those of `profiles`,
+    each once (several services share one image)."""
+    flags = [arg for profile in profiles for arg in ("--profile", profile)]
+    config = json.loads(run_compose(settings, *flags, "config", "--format", "json", capture=True).stdout)
     by_image: dict[str, tuple[str, list[str]]] = {}
     for name, service in config["services"].items():
         build = service.get("build")

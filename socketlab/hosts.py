@@ -93,6 +93,7 @@ def start_client_host(
     net = settings.network(network)
     ip = settings.subnet_ip(network, host_number) if host_number is not None else None
     run_kwargs.setdefault("hostname", client_hostname(network, host_number))
+    run_kwargs["environment"] = {**settings.host_env(network), **(run_kwargs.get("environment") or {})}
     container = client.containers.run(
         image or settings.client_image,
         ["sleep", "infinity"],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 import docker
 from docker.errors import BuildError, ImageNotFound
@@ -29,21 +30,39 @@ def ensure_base_image(client: docker.DockerClient, console: Console) -> None:
         subprocess.run([str(REPO_ROOT / "scripts" / "build-base-image.sh")], check=True)
 
 
-def build_images(settings: LabSettings, console: Console | None = None, quiet: bool = False) -> list[str]:
-    """Build every image of the compose file (cached layers make repeats fast)."""
+LAB_PROFILES = ("client",)
+"""What `socketlab up` builds: the lab's services and the client hosts. The benchmark's peers
+(profile `bench`) are built when a benchmark first needs them."""
+
+EVERY_PROFILE = ("*",)
+
+BUILD_WORKERS = int(os.environ.get("SOCKETLAB_BUILD_WORKERS", "3"))
+"""Builds run side by side: most of a cold build waits on apt's downloads and on the engine's
+layer commits, not on a CPU, so a few at once finish sooner even on two cores."""
+
+
+def build_images(settings: LabSettings, console: Console | None = None, quiet: bool = False,
+                 profiles: tuple[str, ...] = LAB_PROFILES) -> list[str]:
+    """Build the images of the default services and of `profiles` (cached layers make repeats fast)."""
     console = console or Console(stderr=True, quiet=quiet)
     client = docker.from_env()
     ensure_base_image(client, console)
-    builds = image_builds(settings)
+    builds = image_builds(settings, profiles)
     with Progress(
         SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
         TextColumn("{task.fields[step]}"), TimeElapsedColumn(), console=console, transient=quiet,
     ) as progress:
         overall = progress.add_task("images", total=len(builds), step="")
-        for build in builds:
-            progress.update(overall, description=f"building {build.image}", step="")
-            _build_one(client, build, lambda line: progress.update(overall, step=line[:60]))
+
+        def build(one: ImageBuild) -> None:
+            task = progress.add_task(f"  {one.image}", total=None, step="")
+            _build_one(client, one, lambda line: progress.update(task, step=line[:50]))
+            progress.remove_task(task)
             progress.advance(overall)
+
+        with ThreadPoolExecutor(max(1, BUILD_WORKERS)) as pool:
+            for future in [pool.submit(build, one) for one in builds]:
+                future.result()
         progress.update(overall, description="images built", step="")
     return [b.image for b in builds]
 

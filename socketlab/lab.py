@@ -79,6 +79,9 @@ class Lab:
         try:
             self.docker.networks.get(self.settings.network(network))
         except docker.errors.NotFound:
+            # On a swarm worker the lab's overlay shows up only once a container here uses it.
+            if self.docker.info().get("Swarm", {}).get("LocalNodeState") == "active":
+                return
             raise LabError(LAB_NOT_UP.format(project=self.settings.project)) from None
 
     def holder_of(self, network: str, ip: str) -> str | None:

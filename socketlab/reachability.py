@@ -5,8 +5,12 @@ this table states exactly; the integration test and `socketlab check` both
 use this module, so what is tested and what the user is shown cannot drift.
 
 Rows are where a probe starts (inside the bind-demo container, a client
-host on the public network, one on the private network); columns are the
-listeners of the bind-demo service and the address used to reach them.
+host on the public network, one on the private network, and a public host
+that routes the private subnet through the NAT router, as an attacker
+would); columns are the listeners of the bind-demo service and the address
+used to reach them. A private host reaches public addresses only through
+the NAT router (公网/内网): the server sees the router's public address,
+which the judge checks too.
 Every cell is probed over TCP (connect + reply line) and UDP (datagram +
 reply datagram); a listener counts as reached only if the reply names the
 expected bind, so nothing else answering by accident can pass for it.
@@ -48,14 +52,19 @@ ROWS = (
     Row("inside the container", "inside"),
     Row("public client", "public"),
     Row("private client", "private"),
+    Row("public client routed at the router", "public"),
 )
 EXPECTED: dict[str, tuple[bool, bool, bool, bool]] = {
     # from \ to                127.0.0.1  public-IP  0.0.0.0/public  0.0.0.0/private
     "inside the container": (True, True, True, True),
     "public client": (False, True, True, False),
-    "private client": (False, False, False, True),
+    "private client": (False, True, True, True),
+    "public client routed at the router": (False, True, True, False),
 }
-"""The issue's table, verbatim: who can reach which listener (same for TCP and UDP)."""
+"""Who can reach which listener (same for TCP and UDP): the addressing table, with NAT."""
+
+NAT_CELLS = {("private client", "public-IP listener"), ("private client", "0.0.0.0 via public IP")}
+"""Cells reached through the NAT router: the server sees the router's public address, not the client's."""
 
 
 @dataclass(frozen=True)
@@ -122,14 +131,25 @@ class Cell:
     expected: bool
     attempts: dict[str, Attempt]  # protocol -> attempt
     expected_bind: str
+    expected_peer: str | None = None  # the address the server must see the client as (None: not judged)
+
+    @property
+    def via_nat(self) -> bool:
+        return (self.row.title, self.column.title) in NAT_CELLS
 
     @property
     def reached(self) -> dict[str, bool]:
         return {proto: a.reached(self.expected_bind) for proto, a in self.attempts.items()}
 
     @property
+    def peers_seen(self) -> set[str | None]:
+        return {a.peer_seen for a in self.attempts.values()}
+
+    @property
     def as_expected(self) -> bool:
-        return all(r == self.expected for r in self.reached.values())
+        if not all(r == self.expected for r in self.reached.values()):
+            return False
+        return not (self.expected and self.expected_peer) or self.peers_seen == {self.expected_peer}
 
     def summary(self) -> str:
         """e.g. ``yes (tcp reply, udp reply)`` or ``no (tcp refused, udp timeout)``."""
@@ -155,8 +175,13 @@ class Matrix:
         return next(c for c in self.cells if c.row.title == row_title and c.column.title == column_title)
 
 
-def judge(demo: Demo, results: Mapping[str, Mapping[str, dict]], sources: Mapping[str, str]) -> Matrix:
-    """Turn raw prober output (row title -> target -> result dict) into judged cells."""
+def judge(demo: Demo, results: Mapping[str, Mapping[str, dict]], sources: Mapping[str, str],
+          nat_address: str | None = None) -> Matrix:
+    """Turn raw prober output (row title -> target -> result dict) into judged cells.
+
+    A client row's reached cells must show the server its own address
+    (`sources`), or the router's public one (`nat_address`) for NAT cells.
+    """
     cells = []
     for row in ROWS:
         if row.title not in results:
@@ -167,7 +192,10 @@ def judge(demo: Demo, results: Mapping[str, Mapping[str, dict]], sources: Mappin
                 tgt = target(proto, demo, row, column)
                 raw = results.get(row.title, {}).get(tgt, {"outcome": "error"})
                 attempts[proto] = Attempt(tgt, raw.get("outcome", "error"), raw.get("reply", ""))
-            cells.append(Cell(row, column, expected, attempts, demo.bind_label(column.listener)))
+            peer = nat_address if (row.title, column.title) in NAT_CELLS else sources.get(row.title)
+            if row.network == "inside":
+                peer = None
+            cells.append(Cell(row, column, expected, attempts, demo.bind_label(column.listener), peer))
     return Matrix(demo, cells, dict(sources))
 
 
@@ -191,7 +219,8 @@ def docker_prober(container_id: str, timeout: float = 2.0) -> Prober:
     return run
 
 
-def run_matrix(demo: Demo, probers: Mapping[str, Prober], sources: Mapping[str, str]) -> Matrix:
+def run_matrix(demo: Demo, probers: Mapping[str, Prober], sources: Mapping[str, str],
+               nat_address: str | None = None) -> Matrix:
     """Probe every row at once (each from its own host) and judge the outcomes."""
     rows = [row for row in ROWS if row.title in probers]
 
@@ -201,7 +230,7 @@ def run_matrix(demo: Demo, probers: Mapping[str, Prober], sources: Mapping[str, 
 
     with ThreadPoolExecutor(max_workers=len(rows) or 1) as pool:
         results = dict(pool.map(probe_row, rows))
-    return judge(demo, results, sources)
+    return judge(demo, results, sources, nat_address)
 
 
 def matrix_table(matrix: Matrix):
@@ -221,12 +250,17 @@ def matrix_table(matrix: Matrix):
         rendered = []
         for cell in cells:
             got = cell.reached
+            seen = ""
+            if cell.via_nat and cell.expected:
+                seen = "\n[cyan]via NAT, seen as " + ",".join(sorted(p or "?" for p in cell.peers_seen)) + "[/]"
             if cell.as_expected:
                 rendered.append(f"[green]✓ {'yes' if cell.expected else 'no'}[/]\n[dim]" +
-                                " ".join(f"{p}:{a.outcome}" for p, a in cell.attempts.items()) + "[/]")
+                                " ".join(f"{p}:{a.outcome}" for p, a in cell.attempts.items()) + "[/]" + seen)
             else:
                 rendered.append(f"[bold red]✗ UNEXPECTED[/]\nexpected {'yes' if cell.expected else 'no'}, got " +
                                 " ".join(f"{p}:{'yes' if got[p] else 'no'}({a.outcome})"
-                                         for p, a in cell.attempts.items()))
+                                         for p, a in cell.attempts.items()) +
+                                (f"\nseen as {','.join(sorted(p or '?' for p in cell.peers_seen))}, "
+                                 f"expected {cell.expected_peer}" if cell.expected_peer and all(got.values()) else ""))
         table.add_row(label, *rendered)
     return table

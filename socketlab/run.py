@@ -100,7 +100,7 @@ def run_command(settings: LabSettings, request: RunRequest, container_name: str,
             "--label", "socketlab.model=client", "--label", f"socketlab.system=socketlab run {Path(request.file).name}",
             "--cap-add", "NET_ADMIN", "--cap-add", "NET_RAW",
             # your uid, so files land as yours; ports below 1024 (the notes' port 80) need no root
-            "--user", f"{os.getuid()}:{os.getgid()}", "-e", "HOME=/tmp",
+            *run_as(settings, request.network), "-e", "HOME=/tmp",
             "--sysctl", "net.ipv4.ip_unprivileged_port_start=0",
             "-v", f"{cwd.resolve()}:/work", "-w", "/work", *extra_mounts,
             "-it" if tty else "-i"]
@@ -110,6 +110,13 @@ def run_command(settings: LabSettings, request: RunRequest, container_name: str,
         argv += ["--network-alias", request.name]
     argv += ["-e", "SOCKETLAB_RUN_BANNER=1"]
     return [*argv, settings.client_image, *RUNNER, inside, *request.args]
+
+
+def run_as(settings: LabSettings, network: str) -> list[str]:
+    """Run as your uid: directly, or on the private network after the host's route is added as root."""
+    user = f"{os.getuid()}:{os.getgid()}"
+    extra = [item for name, value in settings.host_env(network).items() for item in ("-e", f"{name}={value}")]
+    return [*extra, "-e", f"SOCKETLAB_RUN_AS={user}"] if extra else ["--user", user]
 
 
 def run_host_container(lab: Lab, name: str):

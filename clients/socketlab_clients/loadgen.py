@@ -1,7 +1,7 @@
 """Load generator for the benchmarks: runs on a client host, prints one JSON report.
 
     loadgen limits                                      # what this host can hold
-    loadgen echo HOST PORT --connections 10 --size 1024 --duration 3 [--idle 900]
+    loadgen echo HOST PORT --connections 10 --size 1024 --duration 3 [--idle 900] [--requests N]
     loadgen c10k HOST PORT --connections 10000 --interval 3 --duration 9
 
 `echo` is the vmbench/uvloop method, closed loop: each connection sends a
@@ -15,7 +15,16 @@ connection is asked for one echo to tell held ones from refused or dropped.
 and each sends a small message every `--interval` seconds at a random phase:
 the notes' C10K problem, ten thousand mostly quiet clients.
 
-Stdlib only, and built not to be the bottleneck: several worker processes
+Every echoed byte is compared with what was sent (`bytes_verified`,
+`mismatches`); `--requests N` stops after N echoes in all, so two runs can
+be compared count for count.
+
+This is the readable version. The benchmark runs its compiled twin,
+`loadgen-c` (clients/loadgen-c/loadgen.c): same options, same report, but
+a Python client spends about as much per request as a Python server, so it
+would measure itself. The integration tests check that both count alike.
+
+Stdlib only: several worker processes
 (fork), each with its own epoll loop over its share of the connections and
 its own descriptor table. Latencies go into a log-bucket histogram (1%
 resolution) so workers and hosts merge exactly by adding counts.
@@ -51,6 +60,12 @@ GRACE = 2.0
 """Seconds after the end for outstanding echoes before a connection counts as stalled (--grace)."""
 
 _LINGER_RST = struct.pack("ii", 1, 0)
+
+
+def pattern(size: int) -> bytes:
+    """What every message carries (the same in loadgen-c): byte j is (31 j + 7) mod 251, so a shifted,
+    truncated or foreign echo does not compare equal."""
+    return bytes((31 * j + 7) % 251 for j in range(size))
 
 
 # ---------------------------------------------------------------- histogram
@@ -214,8 +229,8 @@ def _close_all(socks) -> None:
 
 # ---------------------------------------------------------------- echo (closed loop)
 
-def echo_worker(addr, connections: int, idle: int, size: int, duration: float, grace: float, barrier,
-                results) -> None:
+def echo_worker(addr, connections: int, idle: int, size: int, duration: float, grace: float, requests: int,
+                barrier, results) -> None:
     raise_nofile()
     deadline = time.monotonic() + CONNECT_TIMEOUT + idle / 500
     socks, refused = open_connections(addr, connections, deadline)
@@ -223,7 +238,7 @@ def echo_worker(addr, connections: int, idle: int, size: int, duration: float, g
     idle_socks, idle_refused = open_connections(addr, idle, deadline) if idle else ([], 0)
     idle_socks, idle_unserved = check_alive(idle_socks, CONNECT_TIMEOUT) if idle else ([], [])
     barrier.wait()
-    report = run_echo_loop(socks, size, duration, grace)
+    report = run_echo_loop(socks, size, duration, grace, requests)
     still_idle, _gone = check_alive(idle_socks, max(grace, 1.0)) if idle_socks else ([], [])
     report["errors"] += len(unserved)
     report.update(refused=refused, unserved=len(unserved), idle_requested=idle,
@@ -232,9 +247,11 @@ def echo_worker(addr, connections: int, idle: int, size: int, duration: float, g
     results.put(report)
 
 
-def run_echo_loop(socks: list[socket.socket], size: int, duration: float, grace: float = GRACE) -> dict:
-    """Closed loop: send a message on each connection, wait for all of it, repeat until `duration`."""
-    message = memoryview(b"x" * size)
+def run_echo_loop(socks: list[socket.socket], size: int, duration: float, grace: float = GRACE,
+                  requests: int = 0) -> dict:
+    """Closed loop: send a message on each connection, wait for all of it and compare it with what was
+    sent, repeat until `duration` (or until `requests` messages were sent, if not 0)."""
+    message = memoryview(pattern(size))
     buf = bytearray(max(size, 65536))
     poller = select.epoll()
     unsent: dict[int, memoryview] = {}
@@ -242,13 +259,18 @@ def run_echo_loop(socks: list[socket.socket], size: int, duration: float, grace:
     sent_at: dict[int, float] = {}
     by_fd = {sock.fileno(): sock for sock in socks}
     latencies: list[float] = []
-    errors = 0
+    errors = mismatches = verified = issued = 0
     now = time.monotonic
     cpu0 = os.times()
     start = now()
     end = start + duration
+    last = start
 
     def send_message(fd: int, sock: socket.socket) -> bool:
+        nonlocal issued
+        if requests and issued >= requests:
+            return False
+        issued += 1
         received[fd] = 0
         sent_at[fd] = now()
         n = sock.send(message)
@@ -268,7 +290,7 @@ def run_echo_loop(socks: list[socket.socket], size: int, duration: float, grace:
     recv_into = {fd: sock.recv_into for fd, sock in by_fd.items()}
     while by_fd:
         t = now()
-        if t >= end and not sent_at:
+        if not sent_at and (t >= end or (requests and issued >= requests)):
             break
         if t >= end + grace:
             break
@@ -287,11 +309,16 @@ def run_echo_loop(socks: list[socket.socket], size: int, duration: float, grace:
                     n = recv_into[fd](buf)
                     if n == 0:
                         raise ConnectionResetError("closed by server")
-                    got = received[fd] + n
+                    before = received.get(fd, size)
+                    got = before + n
+                    if fd not in sent_at or got > size or buf[:n] != message[before:got]:
+                        mismatches += 1  # more than was sent, or other bytes
+                        raise ConnectionResetError("echo differs from what was sent")
+                    verified += n
                     if got < size:
                         received[fd] = got
                         continue
-                    t = now()
+                    t = last = now()
                     latencies.append(t - sent_at.pop(fd))
                     if t < end:
                         send_message(fd, sock)
@@ -302,7 +329,10 @@ def run_echo_loop(socks: list[socket.socket], size: int, duration: float, grace:
                 poller.unregister(fd)
                 sent_at.pop(fd, None)
                 del by_fd[fd]
-    elapsed = min(now(), end) - start if latencies else duration
+    if requests:  # a fixed number of requests ends with the last echo, a timed run at `end`
+        elapsed = last - start
+    else:
+        elapsed = min(now(), end) - start if latencies else duration
     stalled = len(sent_at)  # still waiting for an echo after the grace period
     cpu1 = os.times()
     poller.close()
@@ -312,6 +342,7 @@ def run_echo_loop(socks: list[socket.socket], size: int, duration: float, grace:
         hist[b] = hist.get(b, 0) + 1
     return {
         "requests": len(latencies), "bytes": len(latencies) * size, "elapsed": max(elapsed, 1e-9),
+        "bytes_verified": verified, "mismatches": mismatches,
         "errors": errors + stalled, "stalled": stalled, "connections": len(socks),
         "held": len(by_fd) - stalled, "hist": hist, "max_ms": max(latencies, default=0.0) * 1000,
         "cpu_s": (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system),
@@ -489,7 +520,9 @@ def combine(reports: list[dict], size: int) -> dict:
     elapsed = max(r["elapsed"] for r in reports)
     requests = sum(r["requests"] for r in reports)
     out = {
+        "generator": "python",
         "requests": requests,
+        "bytes": sum(r["bytes"] for r in reports),
         "requests_per_s": requests / elapsed,
         "mib_per_s": sum(r["bytes"] for r in reports) / elapsed / (1 << 20),
         "p50_ms": percentile_ms(hist, 0.50), "p90_ms": percentile_ms(hist, 0.90),
@@ -503,7 +536,7 @@ def combine(reports: list[dict], size: int) -> dict:
         "size": size,
         "hist": {str(k): v for k, v in sorted(hist.items())},
     }
-    for key in ("unserved", "idle_requested", "idle_refused", "idle_held", "late"):
+    for key in ("unserved", "idle_requested", "idle_refused", "idle_held", "late", "bytes_verified", "mismatches"):
         if key in reports[0]:
             out[key] = sum(r[key] for r in reports)
     return out
@@ -527,6 +560,8 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--grace", type=float, default=GRACE, help="seconds to wait for outstanding echoes at the end")
         if mode == "echo":
             p.add_argument("--idle", type=int, default=0, help="idle connections held open during the load")
+            p.add_argument("--requests", type=int, default=0,
+                           help="stop after this many echoes in all (0: run for --duration)")
         else:
             p.add_argument("--interval", type=float, default=3.0, help="seconds between a connection's messages")
     args = parser.parse_args(argv)
@@ -541,8 +576,9 @@ def main(argv: list[str] | None = None) -> int:
     workers = args.workers or min(max(limits["cpus"], 1), max(args.connections, 1))
     workers = max(workers, math.ceil(total / per_process))  # never more descriptors than a process may hold
     if args.mode == "echo":
-        shares = zip(split(args.connections, workers), split(args.idle, workers), strict=True)
-        worker_args = [(addr, c, i, args.size, args.duration, args.grace) for c, i in shares]
+        shares = zip(split(args.connections, workers), split(args.idle, workers), split(args.requests, workers),
+                     strict=True)
+        worker_args = [(addr, c, i, args.size, args.duration, args.grace, r) for c, i, r in shares]
         reports = run_workers(echo_worker, worker_args, args.duration)
     else:
         worker_args = [(addr, c, args.size, args.interval, args.duration, args.grace)

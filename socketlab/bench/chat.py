@@ -10,27 +10,19 @@ room, nothing for the echo.
 
 Reported per case and target: delivered datagrams/s (`requests_per_s`), the
 fraction delivered (UDP loses datagrams when a receive buffer overflows: the
-room does not retransmit), latency percentiles, out-of-order arrivals. The
-target is relay >= 50% of the baseline; it is measured, never asserted.
-
-Run with ``socketlab bench chat`` (its own stack, servers and load pinned to
-separate cores), or standalone against a running lab:
-``python -m socketlab.bench.chat [--quick]`` (COMPOSE_PROJECT_NAME, SOCKETLAB_NET_PREFIX, ...).
+room does not retransmit), latency percentiles, out-of-order arrivals, and
+the server container's CPU time per datagram delivered.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
+import math
 import os
-import statistics
-import sys
 from dataclasses import dataclass
 
-import docker
-
-from ..settings import LabSettings
 from .model import BenchContext, CaseResult
+from .server_cpu import cpu_ns
 
 SUITE = "chat"
 CHAT_SERVICE = "chat"
@@ -77,7 +69,10 @@ def run(ctx: BenchContext) -> list[CaseResult]:
                 ctx.progress(f"chat: {target} {case_name(p, out_rate)} (repetition {repetition + 1})")
                 argv = ["chat-load", mode, ip, "--clients", str(p.clients), "--rate", f"{rate:g}",
                         "--duration", f"{p.duration:g}", "--size", str(p.size)]
+                server = ctx.service_container(target)
+                cpu_before = cpu_ns(server)
                 result = host.run(*argv, timeout=120)
+                cpu_used_us = (cpu_ns(server) - cpu_before) / 1e3
                 if result.exit_code != 0:
                     raise RuntimeError(f"chat-load failed ({result.exit_code}): {result.output[-2000:]}")
                 report = json.loads(result.stdout)
@@ -91,76 +86,9 @@ def run(ctx: BenchContext) -> list[CaseResult]:
                         "max_ms": report["max_ms"], "errors": report["send_errors"],
                         "out_of_order": report["out_of_order"], "connections": report["clients"],
                         "host_load_average": os.getloadavg()[0],
+                        **({"server_cpu_us_per_datagram": cpu_used_us / report["received"]}
+                           if report.get("received") and not math.isnan(cpu_used_us) else {}),
                     },
                     notes="relay to N-1 members" if mode == "chat" else "raw recvfrom/sendto baseline",
                 ))
     return results
-
-
-def ratios(results: list[CaseResult]) -> list[dict[str, float | str]]:
-    """Per case: median delivered rate of relay and baseline, their ratio, and each one's delivered fraction."""
-    rows = []
-    for case in dict.fromkeys(r.case for r in results):
-        def med(target: str, key: str, case: str = case) -> float:
-            values = [r.metrics[key] for r in results if r.case == case and r.target == target]
-            return statistics.median(values) if values else 0.0
-        relay, echo = med(CHAT_SERVICE, "requests_per_s"), med(ECHO_SERVICE, "requests_per_s")
-        rows.append({"case": case, "offered_per_s": med(CHAT_SERVICE, "offered_per_s"),
-                     "relay_per_s": relay, "echo_per_s": echo, "ratio": relay / echo if echo else 0.0,
-                     "relay_delivered": med(CHAT_SERVICE, "delivered_fraction"),
-                     "echo_delivered": med(ECHO_SERVICE, "delivered_fraction"),
-                     "relay_p99_ms": med(CHAT_SERVICE, "p99_ms"), "echo_p99_ms": med(ECHO_SERVICE, "p99_ms")})
-    return rows
-
-
-def chat_targets(results: list[CaseResult]) -> list[dict]:
-    """Issue 5's target: the relay's best delivered rate against the raw UDP echo's, same run."""
-    rows = ratios([r for r in results if r.suite == SUITE])
-    best_relay = max((row["relay_per_s"] for row in rows), default=0.0)
-    best_echo = max((row["echo_per_s"] for row in rows), default=0.0)
-    if not best_echo:
-        return []
-    value = best_relay / best_echo
-    return [{"target": "relay rate vs raw UDP echo (best delivered rate of each)", "goal": ">= 50%",
-             "measured": f"{value:.0%} ({best_relay:,.0f} vs {best_echo:,.0f} datagrams/s out)",
-             "met": "yes" if value >= 0.5 else "no"}]
-
-
-def summary(results: list[CaseResult]) -> str:
-    lines = ["| case | offered out/s | relay out/s | echo out/s | relay/echo | relay delivered | echo delivered "
-             "| relay p99 ms | echo p99 ms |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    rows = ratios(results)
-    for row in rows:
-        lines.append(f"| {row['case']} | {row['offered_per_s']:.0f} | {row['relay_per_s']:.0f} | "
-                     f"{row['echo_per_s']:.0f} | {row['ratio']:.0%} | {row['relay_delivered']:.1%} | "
-                     f"{row['echo_delivered']:.1%} | {row['relay_p99_ms']:.1f} | {row['echo_p99_ms']:.1f} |")
-    best_relay = max((row["relay_per_s"] for row in rows), default=0.0)
-    best_echo = max((row["echo_per_s"] for row in rows), default=0.0)
-    if best_echo:
-        lines.append(f"\nbest delivered rate: relay {best_relay:.0f}/s, echo {best_echo:.0f}/s, "
-                     f"ratio {best_relay / best_echo:.0%} (target >= 50%)")
-    return "\n".join(lines)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m socketlab.bench.chat", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--repetitions", type=int, default=3)
-    parser.add_argument("--json", help="also write every CaseResult to this file")
-    args = parser.parse_args(argv)
-    ctx = BenchContext(LabSettings.from_env(), docker.from_env(), quick=args.quick, repetitions=args.repetitions,
-                       progress=lambda message: print(message, file=sys.stderr, flush=True))
-    try:
-        results = run(ctx)
-    finally:
-        ctx.stop_hosts()
-    if args.json:
-        with open(args.json, "w") as out:
-            json.dump([r.__dict__ for r in results], out, indent=1)
-    print(summary(results))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

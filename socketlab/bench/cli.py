@@ -1,13 +1,15 @@
 """`socketlab bench` and `socketlab bench-report`: run the suites, show and keep the results.
 
-    socketlab bench [echo|web|ftp|chat|all] [--quick] [--repetitions N] [--no-pin] [--out DIR] [--docs]
-    socketlab bench-report [--results docs/bench/results.json]   # plots + BENCHMARKS.md again
+    socketlab bench --quick                      # a class: QPS, p99, C10K per echo model, under 2 minutes
+    socketlab bench [echo|web|ftp|chat|all] [--repetitions N] [--no-pin] [--out DIR] [--docs]
+    socketlab bench-report [--results docs/bench/results.json]   # plots + BENCHMARKS.md tables again
 
-A run builds the images, brings up its own stack (see stack.py), pins the
-servers and the load to different cores unless --no-pin, runs each suite
-with a progress bar, prints a table, and writes results.json (with the
-machine's description), results.csv and PNG plots into --out. --docs also
-copies them to docs/bench/ and regenerates BENCHMARKS.md.
+--quick builds nothing and uses the running lab (or a stack of its own from the
+existing images). A full run builds the images, brings up its own stack,
+pins the servers and the load to different cores unless --no-pin, runs each
+suite, prints a table, and writes results.json, results.csv and PNG plots
+into --out; --docs also copies them to docs/bench/ and fills the tables of
+BENCHMARKS.md (only between its marked lines).
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ from pathlib import Path
 import docker
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from socketlab_common.registry import ALL_NAMES
 
-from ..images import build_images
+from ..errors import UsageError
+from ..images import EVERY_PROFILE, build_images
 from ..settings import REPO_ROOT, LabSettings
 from . import SUITES, stack
 from .machine import describe
@@ -32,6 +36,7 @@ from .markdown import write_benchmarks_md
 from .model import BenchContext, CaseResult
 from .plots import write_plots
 from .report import all_targets, load_results, results_document, rich_table, summary_rows, write_results
+from .suites import SUITES as REGISTRY
 
 console = Console()
 DOCS_DIR = REPO_ROOT / "docs" / "bench"
@@ -44,11 +49,28 @@ def _names(text: str) -> tuple[str, ...]:
     return tuple(name for name in text.split(",") if name)
 
 
+def suites_help() -> str:
+    """Every suite and its cases, for `socketlab bench --help` (from the registry)."""
+    from . import quick
+
+    lines = ["suites and their cases:"]
+    for suite in REGISTRY.values():
+        lines.append(f"  {suite.name:6} {suite.summary}")
+        lines += [f"           {case.name:22} {case.what}" for case in suite.cases]
+    lines += ["", f"--quick runs the echo suite's {quick.THROUGHPUT} and {quick.C10K} for every model, once,",
+              f"in about {quick.estimate_seconds(list(ALL_NAMES), 0):.0f} s of "
+              "measuring (plus start-up); --targets picks models."]
+    return "\n".join(lines)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     bench = sub.add_parser("bench", help="benchmark the models side by side (QPS, latency, C10K)",
-                           description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+                           description=__doc__, epilog=suites_help(),
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
     bench.add_argument("suite", nargs="?", default="all", choices=[*KNOWN_SUITES, "all"])
-    bench.add_argument("--quick", action="store_true", help="tiny sizes and durations (a smoke run)")
+    bench.add_argument("--quick", action="store_true",
+                       help="for a class: echo QPS, p99 and C10K per model in under 2 minutes; builds nothing, "
+                            "uses the running lab (or its own stack from existing images)")
     bench.add_argument("--repetitions", type=int, default=3, help="runs per case (median, min, max)")
     bench.add_argument("--no-pin", action="store_true", help="do not pin servers and load to separate cores")
     bench.add_argument("--no-priority", action="store_true",
@@ -62,7 +84,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                             "of the cases that carry a target; `bench-report --add` merges them case by case")
     bench.add_argument("--targets", default=(), metavar="NAME[,NAME]",
                        type=_names,
-                       help="echo suite only: run just these models (e.g. thread,epoll); merged like --cases")
+                       help="echo suite (and --quick) only: run just these models (e.g. thread,epoll); "
+                            "merged like --cases")
     bench.set_defaults(func=cmd_bench)
     report = sub.add_parser("bench-report", help="regenerate the plots and BENCHMARKS.md from a results file")
     report.add_argument("--results", type=Path, default=DOCS_DIR / "results.json")
@@ -82,20 +105,21 @@ def selected_suites(name: str) -> list[str]:
 
 
 def cmd_bench(_settings: LabSettings, args: argparse.Namespace) -> int:
+    if args.quick:
+        if args.suite not in ("all", "echo") or args.cases or args.docs:
+            raise UsageError("--quick runs the echo models only, without --cases or --docs: socketlab bench --quick")
+        from .quick import run_quick
+
+        run_quick(args.targets, console)
+        return 0
     settings = stack.bench_settings()
     suites = selected_suites(args.suite)
     if (args.cases or args.targets) and suites != ["echo"]:
         raise SystemExit("--cases and --targets apply to the echo suite only: socketlab bench echo --cases ...")
     modules = {name: importlib.import_module(f"socketlab.bench.{SUITES[name]}") for name in suites}
-    services: list[str] = []
-    for module in modules.values():
-        wanted = getattr(module, "SERVICES", None)
-        if wanted is None:  # a suite that does not say: bring up everything
-            services = []
-            break
-        services += [s for s in wanted if s not in services]
+    services = list(dict.fromkeys(service for name in suites for service in REGISTRY[name].services))
     client = docker.from_env()
-    build_images(settings, console)
+    build_images(settings, console, profiles=EVERY_PROFILE)
     stack.remove_load_hosts(client, settings)
     console.print(f"[bold]starting the benchmark stack {settings.project} ({settings.net_prefix}.x)")
     stack.up(settings, services or None)
@@ -105,7 +129,7 @@ def cmd_bench(_settings: LabSettings, args: argparse.Namespace) -> int:
     console.print(f"pinning: servers -> cpus {server_cpus or 'all'} ({len(pinned)} containers), "
                   f"load hosts -> cpus {load_cpus or 'all'}; cpu weight {shares or 'default'}")
     machine = describe(client)
-    run_settings = {"project": settings.project, "quick": args.quick, "repetitions": args.repetitions,
+    run_settings = {"project": settings.project, "repetitions": args.repetitions,
                     "server_cpuset": server_cpus, "load_cpuset": load_cpus, "cpu_shares": shares, "suites": suites,
                     "cases": list(args.cases), "targets": list(args.targets)}
     results: list[CaseResult] = []
@@ -124,9 +148,15 @@ def cmd_bench(_settings: LabSettings, args: argparse.Namespace) -> int:
     publish(document, out, console)
     if args.docs:
         publish(document, DOCS_DIR, console)
-        write_benchmarks_md(document, BENCHMARKS_MD, DOCS_DIR)
-        console.print(f"updated {BENCHMARKS_MD.relative_to(REPO_ROOT)}")
+        _fill_markdown(document, BENCHMARKS_MD)
     return 0
+
+
+def _fill_markdown(document: dict, markdown: Path) -> None:
+    unplaced = write_benchmarks_md(document, markdown, DOCS_DIR)
+    console.print(f"filled the marked tables of {markdown}")
+    if unplaced:
+        console.print(f"no <!-- bench:NAME --> lines for: {', '.join(unplaced)} (add them where the tables belong)")
 
 
 def _run_suite(name, module, progress: Progress, settings, client, args, server_cpus, load_cpus, shares) -> list:
@@ -139,7 +169,7 @@ def _run_suite(name, module, progress: Progress, settings, client, args, server_
         state["started"] = True
         progress.update(task, description=message)
 
-    ctx = BenchContext(settings, client, quick=args.quick, repetitions=args.repetitions, load_cpuset=load_cpus,
+    ctx = BenchContext(settings, client, repetitions=args.repetitions, load_cpuset=load_cpus,
                        progress=on_progress, server_cpuset=server_cpus, cpu_shares=shares,
                        expect=lambda steps: progress.update(task, total=steps), cases=args.cases,
                        targets=args.targets)
@@ -207,7 +237,6 @@ def cmd_report(_settings: LabSettings, args: argparse.Namespace) -> int:
         DOCS_DIR.mkdir(parents=True, exist_ok=True)
         for png in results_dir.glob("*.png"):
             shutil.copy(png, DOCS_DIR / png.name)
-    write_benchmarks_md(document, args.markdown, DOCS_DIR)
     console.print(rich_table(rows))
-    console.print(f"wrote {args.markdown}")
+    _fill_markdown(document, args.markdown)
     return 0

@@ -17,60 +17,60 @@ Load connections are opened before idle ones, so a model that cannot hold
 the idle ones (select past FD_SETSIZE, fork past the pids limit) shows it as
 refused idle connections while the load still measures what it does to the
 active ones.
+
+Every case also records the server container's CPU time per echo
+(`server_cpu_us_per_request`, from its cgroup) and the load generator's share
+of its cores (`client_cpu_share`): the first does not depend on the client or
+on the machine's other work, the second says whether the client kept up.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import subprocess
 import time
 from dataclasses import replace
 
-from socketlab_common.registry import BASELINES as BASELINE_MODELS
-from socketlab_common.registry import MODELS
-
 from ..errors import LabError
 from .load import LoadError, LoadHosts
 from .model import BenchContext, CaseResult
-from .server_cpu import wait_until_cores_idle
+from .server_cpu import cpu_ns, wait_until_cores_idle
 from .server_state import server_state
+from .suites import C10K_LEVELS, IDLE_LEVELS, KIB, THROUGHPUT_BYTES, size_label
+from .suites import ECHO_SERVICES as TARGETS
+from .suites import echo_errors_expected as errors_expected
 
 SUITE = "echo"
 
-TARGETS: dict[str, str] = {model.name: model.service for model in MODELS + BASELINE_MODELS}
-"""Model (as reported) -> compose service. uvloop and c-epoll are peer baselines (profile bench)."""
-
-SERVICES = list(TARGETS.values())
-"""What `socketlab bench echo` brings up (the CLI starts only the services its suites name)."""
-
-BASELINES = tuple(model.name for model in BASELINE_MODELS)
-ONE_AT_A_TIME = tuple(model.name for model in MODELS if not model.concurrent)
-"""Models that serve a single client at a time: every other connection waits (errors are the result)."""
-
-KIB = 1024
 CASE_KINDS = ("throughput", "idle", "c10k")
 
+CLASS_PLAN = {"sizes": (KIB,), "connections": 10, "duration": 1.5, "grace": 2.0, "idle": (0,), "select_idle": None,
+              "c10k": (1000,), "interval": 1.0, "c10k_duration": 2.0, "c10k_grace": 3.0, "connect_timeout": 6.0}
+"""`socketlab bench --quick`, for a class: QPS and p99 at 1 KiB and a thousand connections, per model."""
 
-def size_label(size: int) -> str:
-    return f"{size // KIB}KiB" if size % KIB == 0 else f"{size}B"
+CASE_OVERHEAD_S = 1.5
+"""Seconds a case costs beyond its measuring time (connecting, the warm-up echo, the exec): for estimates."""
 
 
-def plan(quick: bool) -> dict[str, object]:
-    """Sizes and durations: full for a real run, tiny for the CI smoke run."""
+def plan(quick: bool, light: bool = False) -> dict[str, object]:
+    """Sizes and durations: full for a real run, light for a class, tiny for the CI smoke run."""
+    if light:
+        seconds = os.environ.get("SOCKETLAB_BENCH_QUICK_SECONDS")  # shorter still, for CI's smoke run
+        return {**CLASS_PLAN, "duration": float(seconds), "c10k_duration": float(seconds)} if seconds else CLASS_PLAN
     if quick:
         return {"sizes": (KIB, 10 * KIB, 100 * KIB), "connections": 10, "duration": 0.3, "grace": 2.0,
                 "idle": (0, 200), "select_idle": 1100, "c10k": (100,), "interval": 0.4, "c10k_duration": 0.8,
                 "c10k_grace": 2.0, "connect_timeout": 6.0}
-    # 5 s per closed-loop case: at 2 s, repetitions of one case differed by up to 2x on this VM
-    # (two vCPUs whose wake-ups line up one way or another for a whole short run).
-    return {"sizes": (KIB, 10 * KIB, 100 * KIB), "connections": 10, "duration": 5.0, "grace": 2.0,
-            "idle": (0, 900, 5000), "select_idle": None, "c10k": (100, 1000, 10000), "interval": 3.0,
+    # 5 s per closed-loop case: a short run lets one chance alignment of wake-ups set its whole figure.
+    return {"sizes": THROUGHPUT_BYTES, "connections": 10, "duration": 5.0, "grace": 2.0,
+            "idle": (0, *IDLE_LEVELS), "select_idle": None, "c10k": C10K_LEVELS, "interval": 3.0,
             "c10k_duration": 6.0, "c10k_grace": 10.0, "connect_timeout": 8.0}
 
 
-def cases(quick: bool, target: str) -> list[tuple[str, str, dict]]:
+def cases(quick: bool, target: str, light: bool = False) -> list[tuple[str, str, dict]]:
     """(case name, loadgen mode, options) for one target."""
-    p = plan(quick)
+    p = plan(quick, light)
     out: list[tuple[str, str, dict]] = []
     common = {"duration": p["duration"], "grace": p["grace"], "connect-timeout": p["connect_timeout"]}
     for size in p["sizes"]:
@@ -115,16 +115,10 @@ def describe(case: str, target: str, m: dict[str, float]) -> str:
     return "; ".join(notes)
 
 
-def errors_expected(result: CaseResult) -> bool:
-    """Errors that are the lesson, not a fault: one-at-a-time serving, and the limits of select and fork."""
-    if result.target in ONE_AT_A_TIME:
-        return True
-    concurrency = result.metrics.get("concurrency", 0)
-    if result.target == "select" and concurrency >= 1000:
-        return result.case.startswith("c10k")  # FD_SETSIZE: past ~1020 connections select refuses
-    if result.target == "fork" and concurrency >= 2000:
-        return result.case.startswith("c10k")  # pids_limit 2048
-    return False
+def estimate_seconds(targets: int, quick: bool = False, light: bool = False) -> float:
+    """How long the suite's cases take for this many targets, one repetition (for the CLI's estimate)."""
+    per_target = sum(options["duration"] + CASE_OVERHEAD_S for _case, _mode, options in cases(quick, "", light))
+    return per_target * targets
 
 
 def run(ctx: BenchContext) -> list[CaseResult]:
@@ -136,7 +130,7 @@ def run(ctx: BenchContext) -> list[CaseResult]:
     pool = LoadHosts(ctx)
 
     def planned(target: str) -> list[tuple[str, str, dict]]:
-        return [c for c in cases(ctx.quick, target) if not ctx.cases or c[0] in ctx.cases]
+        return [c for c in cases(ctx.quick, target, ctx.light) if not ctx.cases or c[0] in ctx.cases]
 
     if ctx.cases and not any(planned(t) for t in targets):
         raise ValueError(f"no echo case is named {', '.join(ctx.cases)}")
@@ -151,10 +145,11 @@ def run(ctx: BenchContext) -> list[CaseResult]:
                     continue
                 case, mode, options = target_cases[case_index]
                 ctx.progress(f"echo {case} {target} (rep {repetition})")
-                if not ctx.quick:  # a smoke run's cases are tiny: nothing to tear down, no timing to protect
+                if not (ctx.quick or ctx.light):  # tiny cases: nothing to tear down, no timing to protect
                     wait_until_cores_idle(ctx.server_cpuset)  # the last case's teardown is not this one's latency
-                results.extend(_explained(ctx, target, time.time(),
-                                          _run_case(pool, target, ips[target], case, mode, options, repetition)))
+                server = ctx.service_container(TARGETS[target])
+                results.extend(_explained(ctx, target, time.time(), _run_case(
+                    pool, target, ips[target], case, mode, options, repetition, server)))
     return results
 
 
@@ -170,16 +165,24 @@ def _explained(ctx: BenchContext, target: str, started: float, results: list[Cas
 
 
 def _run_case(pool: LoadHosts, target: str, ip: str, case: str, mode: str, options: dict,
-              repetition: int) -> list[CaseResult]:
+              repetition: int, server=None) -> list[CaseResult]:
     timeout = 120 + options["duration"] + options["connect-timeout"] * 2
     try:
+        cpu_before = cpu_ns(server)
         report = pool.run(mode, ip, options["connections"], timeout,
                           **{k: v for k, v in options.items() if k != "connections"})
+        server_cpu_s = (cpu_ns(server) - cpu_before) / 1e9
     except (LoadError, subprocess.SubprocessError, OSError, ValueError) as exc:
         failed = {"errors": float(options["connections"]), "requests_per_s": 0.0, "connections": 0.0,
                   "concurrency": float(options["connections"] + options.get("idle", 0))}
         return [CaseResult(SUITE, case, target, repetition, failed, notes=f"load run failed: {exc}"[:300])]
     metrics = metrics_of(report, mode, options)
+    # The whole run is billed (connecting and the warm-up echo too): a few dozen round trips against
+    # the tens of thousands measured.
+    if metrics.get("requests") and not math.isnan(server_cpu_s):
+        metrics["server_cpu_us_per_request"] = server_cpu_s / metrics["requests"] * 1e6
+    if metrics.get("client_cores"):
+        metrics["client_cpu_share"] = metrics.get("client_cpu", 0.0) / metrics["client_cores"]
     notes = describe(case, target, metrics)
     out = [CaseResult(SUITE, case, target, repetition, metrics, notes)]
     if case == f"throughput-{size_label(KIB)}" and options["connections"] and not options.get("idle"):

@@ -15,36 +15,24 @@ Cases, each against all three servers in the same run, interleaved per repetitio
 Transfers run from a client host with curl (C, so the client is not the
 bottleneck); throughput counts the data phase only (time_total - time_pretransfer).
 
-Why two upload cases: this virtual machine returns free memory to its host
-(free page reporting, about two seconds after it is freed), and the first
-touch of such a page costs a trip to the hypervisor: writing 256 MiB into
-such pages runs at a third of the speed of reused ones. A server that
-truncates the old file gets its just-freed pages straight back; one that
-keeps the old file readable until the new one is complete needs 256 MiB
-more. Each upload case therefore starts right after 256 MiB were deleted on
-the server (`_upload_cases`), the same for every server; ``stor`` (a new
-file) is the like-for-like comparison, ``stor-replace`` shows the atomic
-replacement against truncation.
-Targets of issue 4: RETR >= 90% of vsftpd, STOR >= 80% of vsftpd, 300 logins under
-1 s or no slower than pyftpdlib. Measured, never asserted.
-
-Run it with ``socketlab bench ftp`` (own stack, servers and load pinned to separate cores), or
-standalone, ``python -m socketlab.bench.ftp [--quick] [--repetitions N]``, against the stack
-named by COMPOSE_PROJECT_NAME / SOCKETLAB_NET_PREFIX (it starts the three services, no pinning).
+Why two upload cases: a server that truncates the old file gets its
+just-freed pages straight back; one that keeps the old file readable until
+the new one is complete needs the file's size in fresh memory, and on a VM
+that hands freed memory back to its host fresh pages cost more. Each upload
+case therefore starts right after the same amount was deleted on that server
+(`_upload_cases`); ``stor`` (a new file) is the like-for-like comparison,
+``stor-replace`` shows the atomic replacement against truncation. Each
+transfer also records the server container's CPU time, per transfer and per MiB.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import math
-import statistics
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from ..compose import run_compose
 from ..hosts import ClientHost
 from .model import BenchContext, CaseResult
 from .server_cpu import cpu_ns, wait_until_idle
@@ -77,12 +65,6 @@ TARGETS = [
 ]
 
 
-def ensure_services(ctx: BenchContext) -> None:
-    """Standalone runs only: start the three servers (idempotent). The bench runner starts its own stack."""
-    print("ftp: starting " + ", ".join(SERVICES), flush=True)
-    run_compose(ctx.settings, "--profile", "bench", "up", "-d", "--wait", "--no-build", *SERVICES, capture=True)
-
-
 def _measured(container, action: Callable[[], dict[str, float]]) -> dict[str, float]:
     """Run one case on a quiet server and a clean disk: its CPU time and wall clock belong to this case alone.
 
@@ -96,6 +78,8 @@ def _measured(container, action: Callable[[], dict[str, float]]) -> dict[str, fl
     before = cpu_ns(container)
     metrics = action()
     metrics["server_cpu_ms"] = (cpu_ns(container) - before) / 1e6
+    if metrics.get("bytes"):
+        metrics["server_cpu_ms_per_mib"] = metrics["server_cpu_ms"] / (metrics["bytes"] / MIB)
     return metrics
 
 
@@ -116,10 +100,10 @@ SPARE = "bench-spare.bin"
 def _upload_cases(loader: ClientHost, target: Target, ip: str, server, rep: int, size: int) -> list[CaseResult]:
     """`stor` then `stor-replace`, each started right after 256 MiB were freed on the server's disk.
 
-    Freed pages stay in the guest for about two seconds before the VM hands them
-    back (see the module's docstring), so every server, in every repetition,
-    starts each upload with the same memory at hand: the benchmark compares the
-    servers, not how long ago the previous case freed its pages.
+    A VM may hand freed pages back to its host soon after they are freed (see the
+    module's docstring), so every server, in every repetition, starts each upload
+    with the same memory at hand: the benchmark compares the servers, not how long
+    ago the previous case freed its pages.
     """
     new_name = f"bench-new-{rep}.bin"
     _delete(loader, target, ip, SPARE)
@@ -191,72 +175,3 @@ def run(ctx: BenchContext) -> list[CaseResult]:
     finally:
         ctx.stop_hosts()
     return results
-
-
-def _median(results: list[CaseResult], case: str, target: str, key: str) -> float:
-    values = [r.metrics[key] for r in results
-              if r.suite == SUITE and r.case == case and r.target == target and key in r.metrics]
-    return statistics.median(values) if values else math.nan
-
-
-def ftp_targets(results: list[CaseResult]) -> list[dict]:
-    """Issue 4's targets, measured: ratios of medians (wall clock) and the 300-login time."""
-    rows = []
-    for case, goal, label in (("retr", 0.9, "RETR 256 MiB (cached) vs vsftpd"),
-                              ("stor", 0.8, "STOR 256 MiB (new file) vs vsftpd")):
-        ours, theirs = _median(results, case, "socketlab", "mib_per_s"), _median(results, case, "vsftpd", "mib_per_s")
-        value = ours / theirs if theirs else math.nan
-        cpu = _median(results, case, "socketlab", "server_cpu_ms") / _median(results, case, "vsftpd", "server_cpu_ms")
-        rows.append({"target": label, "goal": f">= {goal:.0%}",
-                     "measured": f"{value:.0%} (server CPU per transfer: {cpu:.0%} of vsftpd's)",
-                     "met": "n/a" if math.isnan(value) else ("yes" if value >= goal else "no")})
-    ours = _median(results, "logins", "socketlab", "seconds")
-    theirs = _median(results, "logins", "pyftpdlib", "seconds")
-    errors = max((r.metrics.get("errors", 0.0) for r in results
-                  if r.suite == SUITE and r.case == "logins" and r.target == "socketlab"), default=math.nan)
-    met = not math.isnan(ours) and errors == 0 and (ours < 1.0 or ours <= theirs)
-    rows.append({"target": "300 clients connect and log in at once", "goal": "< 1 s, or <= pyftpdlib",
-                 "measured": f"{ours:.2f} s, {errors:.0f} errors (pyftpdlib {theirs:.2f} s)",
-                 "met": "n/a" if math.isnan(ours) else ("yes" if met else "no")})
-    return rows
-
-
-def summarize(results: list[CaseResult]) -> list[str]:
-    """Median per (case, target), then the issue's targets as `ftp_targets` measures them."""
-    lines = []
-    for case, key, unit in (("retr", "mib_per_s", "MiB/s"), ("stor", "mib_per_s", "MiB/s"),
-                            ("stor-replace", "mib_per_s", "MiB/s"), ("retr", "server_cpu_ms", "ms CPU"),
-                            ("stor", "server_cpu_ms", "ms CPU"), ("stor-replace", "server_cpu_ms", "ms CPU"),
-                            ("logins", "seconds", "s")):
-        row = ", ".join(f"{t.name} {_median(results, case, t.name, key):.3f} {unit}" for t in TARGETS)
-        lines.append(f"{case:12} {row}")
-    lines += [f"{t['target']}: {t['measured']} (goal {t['goal']}) met: {t['met']}" for t in ftp_targets(results)]
-    return lines
-
-
-def main(argv: list[str] | None = None) -> int:
-    import docker
-
-    from ..settings import LabSettings
-
-    parser = argparse.ArgumentParser(prog="python -m socketlab.bench.ftp", description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--repetitions", type=int, default=3)
-    parser.add_argument("--json", help="also write the raw results here")
-    args = parser.parse_args(argv)
-    ctx = BenchContext(LabSettings.from_env(), docker.from_env(), quick=args.quick, repetitions=args.repetitions,
-                       progress=lambda message: print(message, flush=True))
-    ensure_services(ctx)
-    results = run(ctx)
-    for result in results:
-        shown = " ".join(f"{k}={v:.3f}" for k, v in result.metrics.items())
-        print(f"{result.case:7} {result.target:10} rep {result.repetition}: {shown}")
-    print("\n".join(summarize(results)))
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as out:
-            json.dump([r.__dict__ for r in results], out, indent=1)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

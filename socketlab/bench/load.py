@@ -1,9 +1,10 @@
 """Running the load generator on client hosts and merging what they report.
 
-One load host's connections are bounded by its open-file limit per process
-(the generator forks more workers when one process cannot hold them all) and
-by its local port range per destination; past that, more hosts share the
-connections. Limits are read from the host (`loadgen limits`), not assumed.
+The benchmark's generator is `loadgen-c` (clients/loadgen-c/loadgen.c): one
+process, one epoll loop, so one load host's connections are bounded by its
+open-file limit and by its local port range per destination; past that,
+more hosts share the connections. Limits are read from the host
+(`loadgen limits`), not assumed.
 """
 
 from __future__ import annotations
@@ -24,22 +25,27 @@ class LoadError(RuntimeError):
     """The load generator itself failed (not the server under test)."""
 
 
+GENERATOR = "loadgen-c"
+"""The compiled generator (one process per host); `loadgen` is its readable Python twin."""
+
+
 class LoadHosts:
     """A pool of load-generating client hosts, started lazily and kept for the whole suite."""
 
     FIRST_HOST_NUMBER = 60
 
-    def __init__(self, ctx: BenchContext) -> None:
+    def __init__(self, ctx: BenchContext, generator: str = GENERATOR) -> None:
         self.ctx = ctx
+        self.generator = generator
         self.hosts: list[ClientHost] = []
         self.limits: dict | None = None
 
     def host_capacity(self) -> int:
-        """Connections one host can open to one server: min(ports in range, descriptors x CPUs)."""
+        """Connections one host can open to one server: min(ports in range, descriptors of its one process)."""
         if self.limits is None:
             self.limits = self._read_limits(self.get(1)[0])
         per_process = max(self.limits["nofile"] - 64, 1)
-        return max(min(self.limits["ports"] - PORT_MARGIN, per_process * 16), 1)
+        return max(min(self.limits["ports"] - PORT_MARGIN, per_process), 1)
 
     def hosts_for(self, connections: int) -> list[ClientHost]:
         return self.get(max(1, math.ceil(connections / self.host_capacity())))
@@ -64,14 +70,14 @@ class LoadHosts:
         idle_shares = _split(int(options.pop("idle", 0)), len(hosts))
 
         def one(i: int) -> dict:
-            argv = ["loadgen", mode, target_ip, "8888", "--connections", str(shares[i])]
+            argv = [self.generator, mode, target_ip, "8888", "--connections", str(shares[i])]
             for key, value in options.items():
                 argv += [f"--{key}", str(value)]
             if mode == "echo" and idle_shares[i]:
                 argv += ["--idle", str(idle_shares[i])]
             result = hosts[i].run(*argv, timeout=timeout)
             if result.exit_code != 0:
-                raise LoadError(f"loadgen on {hosts[i].ip} failed ({result.exit_code}): "
+                raise LoadError(f"{self.generator} on {hosts[i].ip} failed ({result.exit_code}): "
                                 f"{result.stderr.strip().splitlines()[-1:]}")
             return json.loads(result.stdout)
 
@@ -79,7 +85,12 @@ class LoadHosts:
             reports = list(pool.map(one, range(len(hosts))))
         merged = merge_load_reports(reports)
         merged["load_hosts"] = len(hosts)
+        # Cores the load could use: one per host for the one-process C generator, else the workers.
+        merged["client_cores"] = float(sum(min(r.get("workers", 1), self.limits_cpus()) for r in reports))
         return merged
+
+    def limits_cpus(self) -> int:
+        return int((self.limits or {}).get("cpus", 1)) or 1
 
 
 def _split(total: int, parts: int) -> list[int]:

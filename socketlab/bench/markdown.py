@@ -1,24 +1,61 @@
-"""BENCHMARKS.md from a results document: figures, plots, and what they mean in the notes' terms."""
+"""BENCHMARKS.md's generated parts: tables and plots between marked lines, nothing else.
+
+BENCHMARKS.md is written by hand. Wherever it holds
+
+    <!-- bench:NAME -->
+    ...
+    <!-- /bench:NAME -->
+
+the lines in between belong to the generator: `fill` replaces them with the
+block NAME rendered from a results document, and leaves every other line as
+it was. A block whose suite is not in the document keeps its old content, so
+a run of one suite never wipes another's tables. No prose lives here: what a
+table means is said in BENCHMARKS.md, beside it.
+"""
 
 from __future__ import annotations
 
 import math
 import os
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 from socketlab_common.registry import ALL_NAMES
 
-from .report import c10k_verdict, find, median, worst
+from ..errors import LabError
+from .report import c10k_verdict, client_cpu, find, median, worst
 
-ECHO_MODEL_ORDER = ALL_NAMES
+C_FLOOR = "c-epoll"
+"""The model every other's CPU per request is divided by."""
 
+BLOCK = re.compile(r"(?P<open><!-- bench:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(?P<close><!-- /bench:(?P=name) -->)",
+                   re.DOTALL)
+
+
+def fill(text: str, blocks: dict[str, str]) -> str:
+    """`text` with the body of every marked block named in `blocks` replaced; everything else unchanged."""
+    def replace(match: re.Match) -> str:
+        name = match["name"]
+        if name not in blocks:
+            return match.group(0)
+        body = blocks[name].rstrip("\n")
+        return f"{match['open']}{body}\n{match['close']}" if body else f"{match['open']}{match['close']}"
+    return BLOCK.sub(replace, text)
+
+
+def block_names(text: str) -> list[str]:
+    return [m["name"] for m in BLOCK.finditer(text)]
+
+
+# ---------------------------------------------------------------- cells
 
 def _num(value: float, digits: int = 0) -> str:
     return "–" if value is None or math.isnan(value) else f"{value:,.{digits}f}"
 
 
-def _spread(row: dict, metric: str, digits: int = 0) -> str:
-    m = row["metrics"].get(metric)
+def _spread(row: dict | None, metric: str, digits: int = 0) -> str:
+    m = row["metrics"].get(metric) if row else None
     if not m:
         return "–"
     if m["n"] <= 1 or m["min"] == m["max"]:
@@ -26,383 +63,189 @@ def _spread(row: dict, metric: str, digits: int = 0) -> str:
     return f"{_num(m['median'], digits)} ({_num(m['min'], digits)}–{_num(m['max'], digits)})"
 
 
-def _targets_in(rows: list[dict], suite: str, prefix: str) -> list[str]:
-    present = {r["target"] for r in rows if r["suite"] == suite and r["case"].startswith(prefix)}
-    ordered = [t for t in ECHO_MODEL_ORDER if t in present]
-    return ordered + sorted(present - set(ordered))
+def _table(header: list[str], body: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(cells) + " |" for cells in body]
+    return "\n".join(lines)
+
+
+def _notes(row: dict | None) -> str:
+    return "; ".join(row["notes"]).replace("|", "/") if row else ""
+
+
+def _level(case: str) -> int:
+    digits = "".join(ch for ch in case.split("-", 1)[-1] if ch.isdigit())
+    return int(digits or 0)
 
 
 def _cases(rows: list[dict], suite: str, prefix: str) -> list[str]:
     cases = {r["case"] for r in rows if r["suite"] == suite and r["case"].startswith(prefix)}
-    return sorted(cases, key=lambda c: int("".join(ch for ch in c.split("-", 1)[1] if ch.isdigit()) or 0))
+    return sorted(cases, key=_level)
 
 
-def _table(header: list[str], body: list[list[str]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(cells) + " |" for cells in body]
-    return lines
+def _models(rows: list[dict], prefix: str) -> list[str]:
+    present = {r["target"] for r in rows if r["suite"] == "echo" and r["case"].startswith(prefix)}
+    return [t for t in ALL_NAMES if t in present] + sorted(present - set(ALL_NAMES))
 
 
-def _notes(row: dict) -> str:
-    return "; ".join(row["notes"]).replace("|", "/")
+def _image(rel: str, name: str, alt: str) -> str:
+    return f"![{alt}]({rel}/{name})\n\n"
 
 
-def render(document: dict, plots_dir: Path, markdown_path: Path) -> str:
-    rows = document["summary"]
+# ---------------------------------------------------------------- blocks
+
+def machine_block(document: dict) -> str:
     machine, settings = document["machine"], document["settings"]
-    rel = os.path.relpath(plots_dir, markdown_path.parent)
-    out: list[str] = ["# Benchmarks", ""]
-    out += [
-        "The closing chapter of the notes (并发技术探讨) names what to measure: response time (latency),",
-        "throughput (QPS: requests answered per second) and concurrent users, and the C10K problem —",
-        "why one process or thread per connection stops scaling and why IO multiplexing (select, poll,",
-        "epoll) was the answer. This page is generated by `socketlab bench echo --docs` (figures, plots) and",
-        "`socketlab bench-report` (this text again from `docs/bench/results.json`). Do not edit by hand.",
-        "",
-        "## The machine and the method",
-        "",
-    ]
-    out += _table(["", ""], [
+    rows = document["summary"]
+    spreads = sorted((r["metrics"]["requests_per_s"]["max"] - r["metrics"]["requests_per_s"]["min"])
+                     / r["metrics"]["requests_per_s"]["median"]
+                     for r in rows if r["suite"] == "echo" and r["case"].startswith("throughput-")
+                     and r["metrics"].get("requests_per_s", {}).get("median"))
+    body = [
         ["date (UTC)", str(machine.get("date", "?"))],
         ["CPU", f"{machine.get('cpu_model', '?')}, {machine.get('cores', '?')} cores"],
         ["memory", f"{machine.get('memory_gib', '?')} GiB"],
         ["kernel", str(machine.get("kernel", "?"))],
         ["Docker / compose", f"{machine.get('docker', '?')} / {machine.get('compose', '?')}"],
-        ["Python (host)", f"{machine.get('python_host', '?')}; images: Debian bookworm python3 (3.11)"],
         ["load average (1, 5, 15 min) at start", ", ".join(str(x) for x in machine.get("load_average_at_start", []))],
-        *([["load average at end", ", ".join(str(x) for x in machine["load_average_at_end"])]]
-          if "load_average_at_end" in machine else []),
-        *([["load average during the run", str(machine["load_average_during_run"])]]
-          if "load_average_during_run" in machine else []),
         ["repetitions", f"{settings.get('repetitions')} per case; tables give median (min–max)"],
         ["pinning", f"servers on cpu {settings.get('server_cpuset') or 'any'}, "
-                    f"load on cpu {settings.get('load_cpuset') or 'any'}; CPU weight (cpu_shares) "
-                    f"{settings.get('cpu_shares') or 'default'}"],
-    ])
-    out += [
-        "",
-        "- **Load generator** (`clients/socketlab_clients/loadgen.py`, run on separate client-host containers,",
-        "  never inside a server): stdlib Python, worker processes each with its own epoll loop. Throughput",
-        "  cases are the vmbench/uvloop closed loop: each connection sends a message and waits for the whole",
-        "  echo before sending the next. Latencies go into 1%-resolution histograms merged across workers and",
-        "  hosts. `client cpu` is the generator's CPU use in cores: near 1.0 with pinning means the *client*",
-        "  was the limit: at 1 KiB the fastest servers (uvloop, the C loop, and often thread, select and",
-        "  asyncio) bring one Python client core close to it, which squeezes their ratios toward 100%.",
-        "- **Pinning**: with `cpuset`, the server under test runs on core 0 and the load on core 1, so",
-        "  requests/s reads as \"what one core does with this model\" (`--no-pin` shares both cores).",
-        "- **Settings that matter**: containers inherit `nofile` 20000 (soft = hard; asking Docker for more",
-        "  fails here), and the generator raises its soft limit to the hard one and forks more workers when",
-        "  one process cannot hold its share; `net.core.somaxconn` is 4096 per echo container (compose",
-        "  `sysctls`) and the servers listen with a backlog of 1024; `pids_limit` is 2048 for echo-fork",
-        "  (fork per client must fail cleanly, not exhaust the host) and 12000 for echo-thread (10,000",
-        "  threads of 512 KiB stacks). Load connections close with RST (SO_LINGER 0), so repetitions do not",
-        "  run out of local ports in TIME_WAIT; a single load host has 28,232 local ports per server, and",
-        "  more hosts are started when a case needs more.",
-        *_machine_load_note(machine),
-        *_merged_runs_note(settings),
-        "",
+                    f"load on cpu {settings.get('load_cpuset') or 'any'}"],
     ]
-    out += _findings(rows)
-    targets = [t for t in document.get("targets", []) if t.get("suite", "echo") == "echo"]
-    if targets:
-        out += ["## Targets (issue 7)", ""]
-        out += _table(["target", "goal", "measured", "met"],
-                      [[t["target"], t["goal"], t["measured"], t["met"]] for t in targets])
-        out += [""]
-    out += _throughput_section(rows, rel)
-    out += _idle_section(rows, rel)
-    out += _c10k_section(rows, rel)
-    out += _other_suites(rows, document.get("targets", []))
-    return "\n".join(out) + "\n"
-
-
-def _rps(rows: list[dict], case: str, target: str) -> float:
-    row = find(rows, "echo", case, target)
-    return median(row, "requests_per_s") if row else math.nan
-
-
-def _findings(rows: list[dict]) -> list[str]:
-    """The run's main results as sentences, computed from the medians."""
-    out: list[str] = []
-    spreads = [(r["metrics"]["requests_per_s"]["max"] - r["metrics"]["requests_per_s"]["min"])
-               / r["metrics"]["requests_per_s"]["median"]
-               for r in rows if r["suite"] == "echo" and r["case"].startswith("throughput-")
-               and r["metrics"].get("requests_per_s", {}).get("median")]
     if spreads:
-        spreads.sort()
-        out.append(f"- **Noise**: across repetitions, requests/s of one case varied by a median of "
-                   f"{spreads[len(spreads) // 2]:.0%} of its median (max–min); differences smaller than that "
-                   "between two models are not results.")
-    ranked = sorted(((_rps(rows, "throughput-1KiB", t), t) for t in ECHO_MODEL_ORDER
-                     if not math.isnan(_rps(rows, "throughput-1KiB", t))), reverse=True)
-    if ranked:
-        out.append("- **QPS at 10 connections, 1 KiB** (median req/s): "
-                   + ", ".join(f"{t} {v:,.0f}" for v, t in ranked) + ".")
-    idle_cases = _cases(rows, "echo", "idle-")
-    if len(idle_cases) > 1:
-        top = idle_cases[-1]
-        parts = []
-        for t in ("select", "poll", "epoll", "asyncio"):
-            base, loaded = _rps(rows, "idle-0", t), _rps(rows, top, t)
-            if not (math.isnan(base) or math.isnan(loaded)) and base:
-                parts.append(f"{t} {loaded / base:.0%}")
-        if parts:
-            out.append(f"- **{top.split('-', 1)[1]} idle connections** keep this share of the no-idle QPS: "
-                       + ", ".join(parts) + ".")
-        held = []
-        for t in ("select", "fork", "thread"):
-            row = find(rows, "echo", top, t)
-            if row and "idle_held" in row["metrics"]:
-                held.append(f"{t} {median(row, 'idle_held'):,.0f}")
-        if held:
-            out.append(f"- **Idle connections held** of {top.split('-', 1)[1]} (median): " + ", ".join(held)
-                       + " (select: FD_SETSIZE 1024; fork: pids_limit 2048).")
-    c10k = _cases(rows, "echo", "c10k-")
-    if c10k:
-        top = c10k[-1]
-        verdicts: dict[str, list[str]] = {}
-        for t in _targets_in(rows, "echo", "c10k-"):
-            row = find(rows, "echo", top, t)
-            verdicts.setdefault(c10k_verdict(row), []).append(
-                f"{t} ({median(row, 'connections'):,.0f} held, p99 {median(row, 'p99_ms'):,.0f} ms)")
-        out.append(f"- **C10K at {top.split('-', 1)[1]}**: "
-                   + "; ".join(f"{v}: {', '.join(ts)}" for v, ts in verdicts.items()) + ".")
-    return (["## What this run showed", "", *out, ""]) if out else []
-
-
-def _throughput_section(rows: list[dict], rel: str) -> list[str]:
-    cases = _cases(rows, "echo", "throughput-")
-    if not cases:
-        return []
-    targets = _targets_in(rows, "echo", "throughput-")
-    out = ["## Echo throughput: 10 connections, closed loop", "",
-           f"![requests/s per model]({rel}/echo-requests-per-second.png)", ""]
-    header = ["model"] + [f"{c.split('-', 1)[1]} req/s" for c in cases] + [
-        f"{cases[-1].split('-', 1)[1]} MiB/s", "1KiB p50 ms", "1KiB p99 ms", "client cpu", "errors"]
-    body = []
-    for t in targets:
-        cells = [t]
-        for case in cases:
-            row = find(rows, "echo", case, t)
-            cells.append(_spread(row, "requests_per_s") if row else "–")
-        last, first = find(rows, "echo", cases[-1], t), find(rows, "echo", cases[0], t)
-        cells.append(_num(median(last, "mib_per_s"), 1) if last else "–")
-        cells.append(_num(median(first, "p50_ms"), 2) if first else "–")
-        cells.append(_num(median(first, "p99_ms"), 2) if first else "–")
-        cells.append(_num(median(first, "client_cpu"), 2) if first else "–")
-        cells.append(_num(max(worst(find(rows, "echo", c, t) or {"metrics": {}}, "errors") for c in cases)))
-        body.append(cells)
-    out += _table(header, body)
-    out += ["",
-            "What it shows, in the notes' terms: QPS is bounded by the per-request cost of the model on one",
-            "core. The readiness loops (select/poll/epoll, notes 3.3) pay one system call to learn who is ready",
-            "and then serve everyone from one thread; fork and thread (3.1) pay a context switch per request",
-            "instead (and threads, the GIL hand-off); fork's switch is to another address space, whose",
-            "working set the caches must reload each time. Measured on loopback on the Intel VM of the 2026-11-27",
-            "05:45 run (server pinned to core 0, /proc/stat and perf): the server core spends 6.4 us per 1 KiB",
-            "request with epoll, 8.0 with a thread and 10.6 with fork, one context switch per request for both",
-            "(perf: `finish_task_switch` 16-19% of the core), and a forked child's Python runs at half the",
-            "speed of a thread's (libpython 20% of the core against 10%): each child's copy-on-write pages are",
-            "its own and evict the other children's from the caches. So fork tops out near 90,000 requests/s",
-            "on one core there, below the ~130,000 at which the Python client saturates (on the AMD VM of the",
-            "earlier run, fork reached asyncio). Every model asks `recv` for 64 KiB: asked for 256 KiB,",
-            "glibc served each buffer with a fresh mmap, page faults and munmap, 13 us per 1 KiB message, which",
-            "held fork at ~22,000 requests/s (52,000 after, on loopback, AMD VM). Edge-triggered epoll follows",
-            "`man 7 epoll`: a read shorter than asked ends the wake-up unless the event carried EPOLLRDHUP (a",
-            "FIN behind the data raises no edge of its own), so it needs no extra `recv` to meet EAGAIN: the",
-            "two epoll loops do the same work here. The load generator is Python too: with",
-            "`client cpu` near 1.0 it, not the server, sets the pace, and ratios between fast models close in.",
-            "asyncio is the epoll loop plus callbacks and coroutines;",
-            "uvloop is the same protocol on libuv (Cython), and the C loop is the floor with no interpreter.",
-            "With 100 KiB messages the cost moves from per-request overhead to copying bytes, so the models",
-            "draw closer in MiB/s. The iterative server (notes 1.3) serves one connection at a time: nine of",
-            "the ten connections are never answered (errors), which is the reason the other models exist.",
-            ""]
-    return out
-
-
-def _idle_section(rows: list[dict], rel: str) -> list[str]:
-    cases = _cases(rows, "echo", "idle-")
-    if not cases:
-        return []
-    targets = _targets_in(rows, "echo", "idle-")
-    out = ["## Idle connections held open during the 1 KiB load", "",
-           f"![requests/s against idle connections]({rel}/echo-idle-connections.png)", ""]
-    header = ["model"] + [f"{c.split('-', 1)[1]} idle: req/s" for c in cases] + ["notes (largest case)"]
-    body = []
-    for t in targets:
-        cells = [t]
-        for case in cases:
-            row = find(rows, "echo", case, t)
-            cells.append(_spread(row, "requests_per_s") if row else "–")
-        last = find(rows, "echo", cases[-1], t)
-        cells.append(_notes(last) if last else "")
-        body.append(cells)
-    out += _table(header, body)
-    out += ["",
-            "idle-0 is the 1 KiB throughput case (the same runs). select and poll hand the kernel the whole",
-            "list of descriptors on every call and scan it again on return, so every idle connection makes",
-            "every request dearer; epoll registers each socket once and `epoll_wait` returns only the ready",
-            "ones, so idle connections cost memory, not time (the notes' 3.3 comparison). select also cannot",
-            "watch a descriptor at or above FD_SETSIZE (1024): the driver refuses those connections cleanly",
-            "(closes them) and keeps serving the rest, which shows above as idle connections not held. fork",
-            "stops at the pids limit (2048 processes), one process per connection; thread holds them with one",
-            "blocked thread each.",
-            ""]
-    return out
-
-
-def _c10k_section(rows: list[dict], rel: str) -> list[str]:
-    cases = _cases(rows, "echo", "c10k-")
-    if not cases:
-        return []
-    targets = _targets_in(rows, "echo", "c10k-")
-    top = cases[-1]
-    out = ["## C10K: many concurrent connections, each sending 64 bytes every few seconds", "",
-           f"![p99 latency against concurrent connections]({rel}/echo-c10k-p99.png)", ""]
-    header = ["model"] + [f"{c.split('-', 1)[1]}: held / p99 ms" for c in cases] + [
-        f"{top.split('-', 1)[1]}: errors (worst)", "verdict", "notes"]
-    body = []
-    verdicts: dict[str, list[str]] = {"holds": [], "degrades": [], "fails": []}
-    for t in targets:
-        cells = [t]
-        for case in cases:
-            row = find(rows, "echo", case, t)
-            cells.append(f"{_num(median(row, 'connections'))} / {_num(median(row, 'p99_ms'), 1)}" if row else "–")
-        row = find(rows, "echo", top, t)
-        verdict = c10k_verdict(row) if row else "–"
-        if row:
-            verdicts[verdict].append(t)
-        cells += [_num(worst(row, "errors")) if row else "–", verdict, _notes(row) if row else ""]
-        body.append(cells)
-    out += _table(header, body)
-    out += ["",
-            f"At {top.split('-', 1)[1]} connections: **holds** (all held, no errors, p99 < 100 ms): "
-            f"{', '.join(verdicts['holds']) or 'none'}; **degrades** (held, but slow or a few errors): "
-            f"{', '.join(verdicts['degrades']) or 'none'}; **fails**: {', '.join(verdicts['fails']) or 'none'}.",
-            "",
-            "The notes' C10K argument, and what to look for above: a process per client (fork) runs into",
-            "the process limit (pids_limit 2048) long before 10,000, and each fork copies a process; the",
-            "iterative server holds one client and leaves the rest queued in the backlog or timing out; select",
-            "cannot watch a descriptor at or above 1024 and refuses those connections. A thread per client",
-            "needs 10,000 kernel tasks, and every message is a thread wake-up plus a GIL hand-off; poll holds",
-            "the connections but passes and scans all of them on every call, so its latency grows with the",
-            "count; epoll and the loops built on it (asyncio, uvloop, the C loop) pay per ready socket only.",
-            "Thread per client also costs at the end: when 10,000 clients leave at once, their threads queue",
-            "on the GIL to close and exit (a convoy: 4-6 s of one core, mostly futex waits), so every case",
-            "starts only once the server core is quiet again; before that wait, epoll's p99 read 336 ms in",
-            "the case right after thread's.",
-            "Echoes that come back late are counted as latency, not errors (a 10 s grace at the end), so a",
-            "model that is merely overwhelmed shows as *degrades* with a large p99; *fails* means connections",
-            "were refused, closed or never served.",
-            ""]
-    return out
-
-
-BUSY_LOAD = 5.0
-"""A 1-minute load average above this at the start means more than the benchmarks was running.
-
-(Right after another benchmark suite the average is still a few: that suite's own tail.)
-"""
-
-
-def _merged_runs_note(settings: dict) -> list[str]:
-    """Where figures came from other runs (`bench-report --add`): which, when, how many repetitions."""
-    out = []
+        body.append(["spread of requests/s between repetitions (median of (max − min) / median)",
+                     f"{spreads[len(spreads) // 2]:.0%}"])
     for run in settings.get("merged_runs", []):
-        what = (f"the {', '.join(run['cases'])} case(s) of {', '.join(run['suites'])}" if run.get("cases")
-                else f"the {', '.join(run['suites'])} suite(s)")
+        what = ", ".join(run.get("cases") or run.get("suites") or [])
         if run.get("targets"):
-            what += f" for {', '.join(run['targets'])}"
-        machine = run.get("machine", {})
-        load = (machine.get("load_average_at_start") or ["?"])[0]
-        out.append(f"- **Merged in**: {what} from a run started {machine.get('date', '?')} on "
-                   f"{machine.get('cpu_model', '?')} ({run.get('settings', {}).get('repetitions', '?')} "
-                   f"repetitions, load average at start {load}).")
-    return out
+            what += f" ({', '.join(run['targets'])})"
+        machine_then = run.get("machine", {})
+        load = (machine_then.get("load_average_at_start") or ["?"])[0]
+        body.append([f"merged in: {what}", f"run of {machine_then.get('date', '?')}, "
+                                            f"{run.get('settings', {}).get('repetitions', '?')} repetitions, "
+                                            f"load average at start {load}"])
+    return _table(["", ""], body)
 
 
-def _machine_load_note(machine: dict) -> list[str]:
-    # At the start only: the C10K cases raise the load average themselves (10,000 threads).
-    loads = machine.get("load_average_at_start", [])[:1]
-    if loads and loads[0] <= BUSY_LOAD:
-        return ["- **A quiet machine**: nothing but the benchmarks ran (load average above). Ratios between",
-                "  servers measured in the same run, interleaved case by case, are still what to read:",
-                "  a virtual machine's timings wander from run to run (see the min–max ranges)."]
-    return ["- **A busy machine**: other work (builds, test stacks) shared these 2 cores during the run, so",
-            "  absolute figures wander; ratios between models measured in the same run, interleaved case by",
-            "  case (every model runs case k before any runs case k+1), are what to read. The bench containers",
-            "  get CPU weight 8192 (Docker's default 1024) so they win the CPU when they need it; nothing can",
-            "  make a machine with a load average in the hundreds quiet, so read the min–max ranges."]
+def targets_block(document: dict) -> str:
+    targets = document.get("targets", [])
+    return _table(["suite", "target", "goal", "measured", "met"],
+                  [[t.get("suite", ""), t["target"], t["goal"], t["measured"], t["met"]] for t in targets])
 
 
-SUITE_NOTES: dict[str, list[str]] = {
-    "web": [
-        "What it shows: `server CPU` is the server container's CPU time per request. With keep-alive the",
-        "select() loop spends ~20 us per request and nginx ~17 us; both answer about as fast as one wrk core",
-        "asks through the bridge, so the ratio sits near 100% and moves with wrk, not the servers. Two",
-        "measured fixes got it there from ~60%: `recv` asks for 64 KiB, not 256 KiB (glibc served every",
-        "256 KiB buffer with a fresh mmap and munmap: ~13 us per request), and a closing connection sends",
-        "its last bytes with MSG_MORE and then `shutdown(SHUT_WR)`, so response and FIN leave in one",
-        "segment as with nginx's `tcp_nopush` (9 segments per `Connection: close` request instead of 10,",
-        "each one work for the client's core). Per connection this server still spends ~1.4x nginx's CPU",
-        "(accept, a socket object, a session, close, in Python). With 100 KiB bodies the kernel's copying",
-        "dominates. `python -m http.server` is HTTP/1.0, closes after every response and runs a thread per",
-        "connection: 30x its rate would be more than wrk on one core gets from nginx itself here.",
-    ],
-    "ftp": [
-        "What it shows: transfers are the kernel's work (sendfile for RETR, splice for STOR), and CPU per",
-        "transfer is at or below vsftpd's. Uploads on this VM depend on memory more than on the server:",
-        "freed guest memory goes back to the host after ~2 s (free page reporting), and writing 256 MiB",
-        "into such pages runs at a third of the speed (measured: 0.26 s right after another upload, 0.5-0.8 s",
-        "after a 6 s pause). So each upload case starts right after 256 MiB were deleted on that server, the",
-        "same for all. `stor` writes a new file: the like-for-like case. `stor-replace` writes over the old",
-        "one: vsftpd and pyftpdlib truncate it and write in place (a reader meanwhile sees a partial file),",
-        "socketlab writes a temporary file and renames it over the old one when complete, and lets the old",
-        "one go after the 226. vsftpd's logins: it listens with a backlog of 32, so 300 simultaneous",
-        "connects overflow it and SYNs are retried for seconds; the thread-per-connection server accepts",
-        "them all at once.",
-    ],
-    "chat": [
-        "What it shows: the relay sends each message to N-1 members, so its delivered rate counts",
-        "datagrams out; the raw recvfrom/sendto echo is the ceiling for one Python process on one core.",
-    ],
-}
-"""A few sentences per merged suite, in the notes' terms."""
+def echo_cost_block(rows: list[dict], rel: str) -> str:
+    case = "throughput-1KiB"
+    floor = median(find(rows, "echo", case, C_FLOOR) or {"metrics": {}}, "server_cpu_us_per_request")
+    body = []
+    for model in _models(rows, case):
+        row = find(rows, "echo", case, model)
+        cost = median(row, "server_cpu_us_per_request")
+        times = cost / floor if floor and not math.isnan(floor) else math.nan
+        body.append([model, _spread(row, "server_cpu_us_per_request", 1),
+                     "–" if math.isnan(times) else f"{times:.1f}×", _spread(row, "requests_per_s"),
+                     _num(median(row, "p99_ms"), 2), client_cpu(row)])
+    return (_image(rel, "echo-server-cpu-per-request.png", "server CPU per request, against the C loop")
+            + _table(["model", "server CPU µs/request", f"× {C_FLOOR}", "req/s", "p99 ms", "client CPU"], body))
 
-_SERVER_CPU = (("server_cpu_us_per_request", "us/req"), ("server_cpu_ms", "ms"))
+
+def echo_throughput_block(rows: list[dict], rel: str) -> str:
+    cases = _cases(rows, "echo", "throughput-")
+    body = []
+    for model in _models(rows, "throughput-"):
+        cells = [model] + [_spread(find(rows, "echo", c, model), "requests_per_s") for c in cases]
+        last = find(rows, "echo", cases[-1], model)
+        cells += [_num(median(last, "mib_per_s"), 1) if last else "–"]
+        cells += [_num(median(find(rows, "echo", c, model), "server_cpu_us_per_request"), 1)
+                  if find(rows, "echo", c, model) else "–" for c in cases]
+        cells += [" / ".join(client_cpu(find(rows, "echo", c, model)) if find(rows, "echo", c, model) else "–"
+                             for c in cases)]
+        cells.append(_num(max(worst(find(rows, "echo", c, model) or {"metrics": {}}, "errors") for c in cases)))
+        body.append(cells)
+    sizes = [c.split("-", 1)[1] for c in cases]
+    header = (["model"] + [f"{s} req/s" for s in sizes] + [f"{sizes[-1]} MiB/s"]
+              + [f"{s} server µs/req" for s in sizes] + ["client CPU (" + " / ".join(sizes) + ")", "errors"])
+    return _image(rel, "echo-requests-per-second.png", "requests/s per model") + _table(header, body)
+
+
+def echo_idle_block(rows: list[dict], rel: str) -> str:
+    cases = _cases(rows, "echo", "idle-")
+    body = []
+    for model in _models(rows, "idle-"):
+        cells = [model] + [_spread(find(rows, "echo", c, model), "requests_per_s") for c in cases]
+        cells.append(_notes(find(rows, "echo", cases[-1], model)))
+        body.append(cells)
+    header = ["model"] + [f"{c.split('-', 1)[1]} idle: req/s" for c in cases] + ["notes (largest case)"]
+    return _image(rel, "echo-idle-connections.png", "requests/s against idle connections") + _table(header, body)
+
+
+def echo_c10k_block(rows: list[dict], rel: str) -> str:
+    cases = _cases(rows, "echo", "c10k-")
+    top = cases[-1]
+    body = []
+    for model in _models(rows, "c10k-"):
+        cells = [model]
+        for case in cases:
+            row = find(rows, "echo", case, model)
+            cells.append(f"{_num(median(row, 'connections'))} / {_num(median(row, 'p99_ms'), 1)}" if row else "–")
+        row = find(rows, "echo", top, model)
+        cells += [_num(worst(row, "errors")) if row else "–", c10k_verdict(row) if row else "–", _notes(row)]
+        body.append(cells)
+    header = (["model"] + [f"{c.split('-', 1)[1]}: held / p99 ms" for c in cases]
+              + [f"{top.split('-', 1)[1]}: errors (worst)", "verdict", "notes"])
+    return _image(rel, "echo-c10k-p99.png", "p99 latency against concurrent connections") + _table(header, body)
+
+
+_SERVER_CPU = (("server_cpu_us_per_request", "µs/request", 1), ("server_cpu_ms_per_mib", "ms/MiB", 2),
+               ("server_cpu_us_per_datagram", "µs/datagram", 1))
 
 
 def _server_cpu(row: dict) -> str:
-    for metric, unit in _SERVER_CPU:
+    for metric, unit, digits in _SERVER_CPU:
         if metric in row["metrics"]:
-            return f"{_num(median(row, metric), 1)} {unit}"
+            return f"{_num(median(row, metric), digits)} {unit}"
     return "–"
 
 
-def _other_suites(rows: list[dict], targets: list[dict]) -> list[str]:
-    suites = [s for s in dict.fromkeys(r["suite"] for r in rows) if s != "echo"]
-    out: list[str] = []
-    for suite in suites:
-        out += [f"## {suite}", "",
-                f"`socketlab bench {suite}` (the suite's cases and targets are explained in",
-                f"`services/{suite}/README.md`). Median (min–max) over repetitions.",
-                ""]
-        mine = [t for t in targets if t.get("suite") == suite]
-        if mine:
-            out += _table(["target", "goal", "measured", "met"],
-                          [[t["target"], t["goal"], t["measured"], t["met"]] for t in mine])
-            out += [""]
+def suite_block(suite: str) -> Callable[[list[dict], str], str]:
+    def render(rows: list[dict], _rel: str) -> str:
         body = [[r["case"], r["target"], _spread(r, "requests_per_s"), _spread(r, "mib_per_s", 1),
                  _num(median(r, "p50_ms"), 2), _num(median(r, "p99_ms"), 2), _num(worst(r, "errors")),
                  _server_cpu(r), _notes(r)]
                 for r in rows if r["suite"] == suite]
-        out += _table(["case", "target", "req/s", "MiB/s", "p50 ms", "p99 ms", "errors", "server CPU", "notes"],
+        return _table(["case", "target", "req/s", "MiB/s", "p50 ms", "p99 ms", "errors", "server CPU", "notes"],
                       body)
-        out += ["", *SUITE_NOTES.get(suite, []), ""]
-    return out
+    return render
 
 
-def write_benchmarks_md(document: dict, markdown_path: Path, plots_dir: Path) -> Path:
-    markdown_path.write_text(render(document, plots_dir, markdown_path))
-    return markdown_path
+ROW_BLOCKS: dict[str, tuple[str, str, Callable[[list[dict], str], str]]] = {
+    "echo-cost": ("echo", "throughput-1KiB", echo_cost_block),
+    "echo-throughput": ("echo", "throughput-", echo_throughput_block),
+    "echo-idle": ("echo", "idle-", echo_idle_block),
+    "echo-c10k": ("echo", "c10k-", echo_c10k_block),
+    "web-table": ("web", "", suite_block("web")),
+    "ftp-table": ("ftp", "", suite_block("ftp")),
+    "chat-table": ("chat", "", suite_block("chat")),
+}
+"""Block name -> (suite, case prefix its rows need, renderer)."""
+
+
+def render_blocks(document: dict, plots_dir: Path, markdown_path: Path) -> dict[str, str]:
+    """Every block the document has figures for."""
+    rows = document["summary"]
+    rel = os.path.relpath(plots_dir, markdown_path.parent)
+    blocks = {"machine": machine_block(document), "targets": targets_block(document)}
+    for name, (suite, prefix, render) in ROW_BLOCKS.items():
+        if any(r["suite"] == suite and r["case"].startswith(prefix) for r in rows):
+            blocks[name] = render(rows, rel)
+    return blocks
+
+
+def write_benchmarks_md(document: dict, markdown_path: Path, plots_dir: Path) -> list[str]:
+    """Fill the marked blocks of BENCHMARKS.md; returns the names of blocks it had no place for."""
+    try:
+        text = markdown_path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise LabError(f"cannot read {markdown_path} ({exc.strerror}): it holds the prose the tables go into") from None
+    blocks = render_blocks(document, plots_dir, markdown_path)
+    markdown_path.write_text(fill(text, blocks), encoding="utf-8")
+    return sorted(set(blocks) - set(block_names(text)))

@@ -30,6 +30,7 @@ class BenchContext(Lab):
     """The lab under test plus how this run measures it."""
 
     quick: bool = False             # tiny sizes and durations, for the CI smoke run
+    light: bool = False             # `socketlab bench --quick`: the few cases a class waits for
     repetitions: int = 3
     load_cpuset: str | None = None  # cores for load generators (None: no pinning)
     progress: Callable[[str], None] = lambda _message: None

@@ -1,5 +1,6 @@
 """PNG plots of a benchmark run (matplotlib, Agg backend: no display needed).
 
+* server CPU per request at 1 KiB per model, against the C loop's (the first plot of BENCHMARKS.md);
 * requests/s per model for each throughput case, with min–max whiskers;
 * requests/s against idle connections held open (select/poll vs epoll);
 * the C10K curve: p99 latency against concurrent connections, per model,
@@ -16,6 +17,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # after choosing the backend
+from socketlab_common.registry import ALL_NAMES
 
 from .report import median
 
@@ -43,6 +45,31 @@ def _save(fig, path: Path) -> Path:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def plot_cost(rows: list[dict], path: Path, suite: str = "echo", case: str = "throughput-1KiB",
+              floor: str = "c-epoll") -> Path | None:
+    found = [(r["target"], median(r, "server_cpu_us_per_request")) for r in rows
+             if (r["suite"], r["case"]) == (suite, case) and "server_cpu_us_per_request" in r["metrics"]]
+    if not found:
+        return None
+    order = {name: i for i, name in enumerate(ALL_NAMES)}
+    found.sort(key=lambda item: order.get(item[0], len(order)))
+    base = dict(found).get(floor, math.nan)
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    colors = ["#999999" if t in ("uvloop", floor) else "#3b75af" for t, _ in found]
+    bars = ax.bar([t for t, _ in found], [v for _, v in found], color=colors)
+    if not math.isnan(base) and base > 0:
+        ax.axhline(base, color="black", linestyle="--", linewidth=1, label=f"{floor} ({base:.1f} µs)")
+        for bar, (_t, value) in zip(bars, found, strict=True):
+            ax.annotate(f"{value / base:.1f}×", (bar.get_x() + bar.get_width() / 2, value), ha="center",
+                        va="bottom", fontsize=8)
+        ax.legend(fontsize=8)
+    ax.set_ylabel("server CPU per request, µs (median)")
+    ax.set_title(f"What one echo costs the server ({case}, cgroup CPU time; grey: baselines)")
+    ax.tick_params(axis="x", rotation=45)
+    ax.grid(axis="y", alpha=0.3)
+    return _save(fig, path)
 
 
 def plot_throughput(rows: list[dict], path: Path, suite: str = "echo") -> Path | None:
@@ -120,7 +147,8 @@ def plot_c10k(rows: list[dict], path: Path, suite: str = "echo") -> Path | None:
 
 def write_plots(rows: list[dict], out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
-    made = [plot_throughput(rows, out_dir / "echo-requests-per-second.png"),
+    made = [plot_cost(rows, out_dir / "echo-server-cpu-per-request.png"),
+            plot_throughput(rows, out_dir / "echo-requests-per-second.png"),
             plot_idle(rows, out_dir / "echo-idle-connections.png"),
             plot_c10k(rows, out_dir / "echo-c10k-p99.png")]
     return [p for p in made if p is not None]

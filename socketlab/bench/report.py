@@ -2,8 +2,8 @@
 
 A run's results are `CaseResult`s, one per (suite, case, target, repetition).
 Rows group them per (suite, case, target) and summarize each metric over the
-repetitions: median, with min and max. The targets of issue 7 and the C10K
-verdicts are computed here from those medians.
+repetitions: median, with min and max. Targets are judged by
+`suites.evaluate_all` on those rows; the C10K verdicts are computed here.
 """
 
 from __future__ import annotations
@@ -17,11 +17,10 @@ from dataclasses import asdict
 from pathlib import Path
 
 from rich.table import Table
-from socketlab_common.registry import CONCURRENT_MODEL_NAMES
 
-from . import chat, ftp, web
 from .model import CaseResult
-from .stats import ratio, summarize
+from .stats import summarize
+from .suites import CLIENT_BOUND, evaluate_all
 
 C10K_P99_LIMIT_MS = 100.0
 """A model "holds" C10K when every connection stays up, none errs, and p99 stays under this."""
@@ -78,68 +77,9 @@ def c10k_verdict(row: dict) -> str:
     return "holds"
 
 
-CONCURRENT_MODELS = tuple(name for name in CONCURRENT_MODEL_NAMES if name != "asyncio")  # asyncio: the reference
-
-
-def echo_targets(rows: list[dict]) -> list[dict]:
-    """Issue 7's targets, each with the measured ratio and whether it was met."""
-    out: list[dict] = []
-
-    def rps(case: str, target: str) -> float:
-        row = find(rows, "echo", case, target)
-        return median(row, "requests_per_s") if row else math.nan
-
-    reference = rps("throughput-1KiB", "asyncio")
-    for model in CONCURRENT_MODELS:
-        value = ratio(rps("throughput-1KiB", model), reference)
-        goal = 1.0 if model == "epoll" else 0.9
-        out.append({"target": f"{model} at 10 conns, 1 KiB vs asyncio", "goal": f">= {goal:.0%}",
-                    "measured": _pct(value), "met": _met(value >= goal, value)})
-    idle_levels = sorted({int(r["case"].split("-")[1]) for r in rows
-                          if r["suite"] == "echo" and r["case"].startswith("idle-") and r["target"] == "epoll"})
-    top = idle_levels[-1] if idle_levels else 0
-    if top:
-        value = ratio(rps(f"idle-{top}", "epoll"), rps("idle-0", "epoll"))
-        out.append({"target": f"epoll with {top} idle vs no idle", "goal": ">= 90%", "measured": _pct(value),
-                    "met": _met(value >= 0.9, value)})
-    c10k_levels = sorted({int(r["case"].split("-")[1]) for r in rows
-                          if r["suite"] == "echo" and r["case"].startswith("c10k-")})
-    if c10k_levels:
-        top = c10k_levels[-1]
-        for model in ("epoll", "thread"):
-            row = find(rows, "echo", f"c10k-{top}", model)
-            if row is None:
-                continue
-            held, errors = median(row, "connections"), worst(row, "errors")
-            out.append({"target": f"C10K {model}: hold {top} with zero errors", "goal": f"{top} held, 0 errors",
-                        "measured": f"{held:.0f} held, {errors:.0f} errors (worst rep)",
-                        "met": "yes" if held >= top and errors == 0 else "no"})
-    return out
-
-
 def all_targets(results: list[CaseResult]) -> list[dict]:
-    """Every suite's targets, as its issue states them, for the suites `results` hold (tagged by suite).
-
-    Each suite computes its own (`echo_targets` here, `web_targets`, `ftp_targets`, `chat_targets`
-    beside their runners); gathering them here gives the terminal, results.json and BENCHMARKS.md
-    one list, never with a suite that did not run.
-    """
-    suites = {r.suite for r in results}
-    found: list[dict] = []
-    if "echo" in suites:
-        found += [{"suite": "echo", **t} for t in echo_targets(summary_rows(results))]
-    for suite, targets_of in (("web", web.web_targets), ("ftp", ftp.ftp_targets), ("chat", chat.chat_targets)):
-        if suite in suites:
-            found += [{"suite": suite, **t} for t in targets_of(results)]
-    return found
-
-
-def _pct(value: float) -> str:
-    return "n/a" if math.isnan(value) else f"{value:.0%}"
-
-
-def _met(ok: bool, value: float) -> str:
-    return "n/a" if math.isnan(value) else ("yes" if ok else "no")
+    """Every target of the suites `results` hold, judged on their summary rows."""
+    return evaluate_all(summary_rows(results))
 
 
 # ---------------------------------------------------------------- terminal
@@ -159,18 +99,28 @@ def _range(row: dict, metric: str, digits: int = 0) -> str:
     return f"{_fmt(m['median'], digits)} ({_fmt(m['min'], digits)}–{_fmt(m['max'], digits)})"
 
 
+def client_cpu(row: dict) -> str:
+    """The load generator's share of its cores, flagged when it, not the server, set the pace."""
+    share = median(row, "client_cpu_share")
+    if math.isnan(share):  # runs that kept only cores used had their load pinned to one core: the same figure
+        share = median(row, "client_cpu")
+    if math.isnan(share):
+        return "-"
+    return f"{share:.2f} client-bound" if share > CLIENT_BOUND else f"{share:.2f}"
+
+
 def rich_table(rows: list[dict], title: str = "socketlab bench") -> Table:
     table = Table(title=title, title_justify="left")
     for name, justify in (("suite", "left"), ("case", "left"), ("target", "left"),
                           ("req/s median (min–max)", "right"), ("MiB/s", "right"), ("p50 ms", "right"),
-                          ("p99 ms", "right"), ("max ms", "right"), ("errors", "right"), ("held", "right"),
-                          ("notes", "left")):
+                          ("p99 ms", "right"), ("errors", "right"), ("held", "right"),
+                          ("server µs/req", "right"), ("client cpu", "right"), ("notes", "left")):
         table.add_column(name, justify=justify, overflow="fold")
     for row in rows:
         table.add_row(row["suite"], row["case"], row["target"], _range(row, "requests_per_s"),
                       _fmt(median(row, "mib_per_s"), 1), _fmt(median(row, "p50_ms"), 2),
-                      _fmt(median(row, "p99_ms"), 2), _fmt(median(row, "max_ms"), 1),
-                      _fmt(worst(row, "errors")), _fmt(median(row, "connections")), "; ".join(row["notes"]))
+                      _fmt(median(row, "p99_ms"), 2), _fmt(worst(row, "errors")), _fmt(median(row, "connections")),
+                      _fmt(median(row, "server_cpu_us_per_request"), 1), client_cpu(row), "; ".join(row["notes"]))
     return table
 
 

@@ -74,17 +74,17 @@ def health_override(settings: LabSettings) -> dict:
     return {"services": services}
 
 
-def up(settings: LabSettings, services: list[str] | None = None) -> None:
+def up(settings: LabSettings, services: list[str] | None = None, quiet: bool = False) -> None:
     with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="socketlab-bench-") as override:
         json.dump(health_override(settings), override)
         override.flush()
         # compose_command already names docker-compose.yml; a second -f is merged over it.
         run_compose(settings, "-f", override.name, "--profile", "bench", "up", "-d",
-                    "--wait", "--no-build", "--remove-orphans", *(services or []))
+                    "--wait", "--no-build", "--remove-orphans", *(services or []), capture=quiet)
 
 
-def down(settings: LabSettings) -> None:
-    run_compose(settings, "--profile", "*", "down", "--remove-orphans", "--volumes")
+def down(settings: LabSettings, quiet: bool = False) -> None:
+    run_compose(settings, "--profile", "*", "down", "--remove-orphans", "--volumes", capture=quiet)
 
 
 def pin_servers(client: docker.DockerClient, settings: LabSettings, cpuset: str | None,

@@ -44,7 +44,7 @@ def percentile_ms(hist: Mapping[int, int], fraction: float) -> float:
 
 
 SUMMED = ("requests", "errors", "stalled", "refused", "unserved", "connections", "idle_requested", "idle_refused",
-          "idle_held", "late", "client_cpu")
+          "idle_held", "late", "client_cpu", "bytes", "bytes_verified", "mismatches")
 
 
 def merge_load_reports(reports: list[dict]) -> dict[str, float]:

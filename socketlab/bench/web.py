@@ -13,16 +13,13 @@ target so a busy machine's drifts hit every server alike. Cases:
 
 `python -m http.server` speaks HTTP/1.0 and closes after every response,
 so its keep-alive cases are really close cases: that is what it does.
-Standalone: ``python -m socketlab.bench.web [--quick] [--repetitions N]``
-brings up its own stack (SOCKETLAB_BENCH_PROJECT etc.), prints ratios and
-the issue's targets, and takes the stack down.
+Each case also records the server container's CPU time per request.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import statistics
 
 from .model import BenchContext, CaseResult
 from .server_cpu import cpu_ns
@@ -121,98 +118,3 @@ def run(ctx: BenchContext) -> list[CaseResult]:
                 metrics["connections"] = float(connections)
                 results.append(CaseResult(SUITE, case, target, repetition, metrics, notes))
     return results
-
-
-def medians(results: list[CaseResult], metric: str) -> dict[tuple[str, str], float]:
-    """Median of `metric` over repetitions, per (case, target)."""
-    values: dict[tuple[str, str], list[float]] = {}
-    for r in results:
-        if r.suite == SUITE and metric in r.metrics:
-            values.setdefault((r.case, r.target), []).append(r.metrics[metric])
-    return {key: statistics.median(v) for key, v in values.items()}
-
-
-def web_targets(results: list[CaseResult]) -> list[dict]:
-    """Issue 3's targets, measured: ratios of medians, and the keep-alive latency."""
-    rps = medians(results, "requests_per_s")
-    p50 = medians(results, "p50_ms")
-
-    def ratio(case: str, peer: str) -> float:
-        ours, theirs = rps.get((case, "select"), math.nan), rps.get((case, peer), math.nan)
-        return ours / theirs if theirs else math.nan
-
-    rows = []
-    for case, peer, goal, label in [
-        ("keepalive-1KiB", "nginx", 0.6, "keep-alive 1 KiB, 50 conns vs nginx"),
-        ("close-1KiB", "nginx", 0.9, "Connection: close vs nginx"),
-        ("keepalive-100KiB", "nginx", 0.6, "100 KiB file vs nginx"),
-        ("keepalive-1KiB", "http.server", 30.0, "keep-alive 1 KiB vs python -m http.server"),
-    ]:
-        value = ratio(case, peer)
-        shown = "n/a" if math.isnan(value) else (f"{value:.1f}x" if goal > 1 else f"{value:.0%}")
-        rows.append({"target": label, "goal": f">= {goal:.0f}x" if goal > 1 else f">= {goal:.0%}",
-                     "measured": shown, "met": "n/a" if math.isnan(value) else ("yes" if value >= goal else "no")})
-    latency = p50.get(("latency-1KiB", "select"), math.nan)
-    rows.append({"target": "keep-alive latency, median (1 connection)", "goal": "< 5 ms",
-                 "measured": "n/a" if math.isnan(latency) else f"{latency:.2f} ms",
-                 "met": "n/a" if math.isnan(latency) else ("yes" if latency < 5 else "no")})
-    return rows
-
-
-def table(results: list[CaseResult]) -> str:
-    """A plain-text table: requests/s and p50 per case and server, and our ratio to each peer."""
-    rps, p50 = medians(results, "requests_per_s"), medians(results, "p50_ms")
-    errors, cpu = medians(results, "errors"), medians(results, "server_cpu_us_per_request")
-    lines = [f"{'case':<18}{'server':<13}{'req/s':>10}{'p50 ms':>9}{'errors':>8}{'select/this':>13}"
-             f"{'cpu us/req':>12}{'this/select cpu':>17}"]
-    for case, *_ in CASES:
-        for target in TARGETS:
-            if (case, target) not in rps:
-                continue
-            ours = rps.get((case, "select"), math.nan)
-            mine = rps[(case, target)]
-            share = f"{ours / mine:.2f}" if mine and target != "select" else ""
-            our_cpu, their_cpu = cpu.get((case, "select"), math.nan), cpu.get((case, target), math.nan)
-            efficiency = f"{their_cpu / our_cpu:.2f}" if our_cpu and target != "select" else ""
-            lines.append(f"{case:<18}{target:<13}{mine:>10,.0f}{p50.get((case, target), math.nan):>9.2f}"
-                         f"{errors.get((case, target), 0):>8.0f}{share:>13}{their_cpu:>12.1f}{efficiency:>17}")
-    return "\n".join(lines)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Standalone run on a stack of its own (see stack.bench_settings), then a table of ratios."""
-    import argparse
-
-    import docker
-
-    from ..images import build_images
-    from . import stack
-
-    parser = argparse.ArgumentParser(prog="python -m socketlab.bench.web", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--repetitions", type=int, default=3)
-    parser.add_argument("--no-pin", action="store_true")
-    parser.add_argument("--keep-up", action="store_true")
-    args = parser.parse_args(argv)
-    settings = stack.bench_settings()
-    client = docker.from_env()
-    build_images(settings, quiet=True)
-    stack.up(settings, SERVICES)
-    server_cpus, load_cpus = stack.cpu_split(not args.no_pin)
-    ctx = BenchContext(settings, client, quick=args.quick, repetitions=args.repetitions, load_cpuset=load_cpus,
-                       progress=print, server_cpuset=server_cpus)
-    try:
-        results = run(ctx)
-    finally:
-        ctx.stop_hosts()
-        if not args.keep_up:
-            stack.down(settings)
-    print(table(results))
-    for row in web_targets(results):
-        print(f"target {row['target']}: {row['measured']} (goal {row['goal']}) met: {row['met']}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -3,6 +3,7 @@
     catalog.py   the lesson folders (lessons/<section>-<slug>/lesson.toml), find(id)
     verdict.py   Verdict and its 80-column rendering, Chinese then English (pure)
     kit.py       Checkup / Program: what a lesson's check.py uses on the running lab
+    family.py    a program's children over time (chapter 2: at once, zombies), from Program.snapshots()
     probes/      client scripts the checkers run on driver hosts (sent as text: no image rebuild)
     cli.py       `socketlab lesson list`, `socketlab lesson check ID [FILE.py]`
 
@@ -49,10 +50,12 @@ returns early when later ones make no sense (the server never listened)::
                          detail=report["error"], key="reply")
 
 What the kit gives (every wait is bounded, and cut to what is left of the check's time):
-- `run.start(path, *args, network=, name=, stdin=, files=, on=)` -> Program: `python3 -u` on a
-  fresh host; its folder at /work (read-only), working directory a writable scratch folder
-  with links to the same files plus a copy of `files` (e.g. the lesson's static/); `stdin`
-  text is written then closed; `on=program.host` runs it again on the same host (a restart).
+- `run.start(path, *args, network=, name=, stdin=, files=, on=, watch=, env=)` -> Program:
+  `python3 -u` on a fresh host; its folder at /work (read-only), working directory a writable
+  scratch folder with links to the same files plus a copy of `files` (e.g. the lesson's static/);
+  `stdin` text is written then closed; `on=program.host` runs it again on the same host (a
+  restart); `watch=True` samples its process tree every 20 ms from before it starts until it
+  exits; `env` adds environment variables (e.g. PYTHONFAULTHANDLER=1).
 - `run.host(network)` a driver host; `run.probe(host, script, *args, timeout=)` runs Python
   text there (ExecResult; exit 124/137 on timeout); `probe_script(name)` reads
   probes/<name>.py; `parse_json(result)`; `run.tcp_script(host, ip, port, steps)` plays
@@ -60,7 +63,10 @@ What the kit gives (every wait is bounded, and cut to what is left of the check'
 - Program: `.ip`, `.host`, `.wait_listening(port, proto)`, `.wait_output(text)`, `.send(text)`,
   `.close_stdin()`, `.wait_exit(t)`, `.alive()`, `.output()`, `.errors()`, `.crash_detail()`,
   `.processes()` (ProcessInfo pid, ppid, stat, threads, command: the program and its
-  descendants), `.connections(port, state)`, `.wait_connections(port, n)`, `.signal(sig)`, `.stop()`.
+  descendants), `.host_processes()` (all of its host: what outlived it), `.snapshots()` (with
+  watch=True: its trees over its life), `.threads()` (ThreadInfo tid, state, cpu_ticks of its
+  own process, from /proc; `all_asleep(before, after)` tells blocked from spinning),
+  `.connections(port, state)`, `.wait_connections(port, n)`, `.signal(sig)`, `.stop()`.
 - `run.listening(program, port, proto)` and `run.ended_cleanly(program)` are ready-made verdicts.
 
 Rules: black box (never import the learner's file); keep checks to seconds; a verdict's

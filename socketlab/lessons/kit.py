@@ -37,6 +37,8 @@ from .verdict import Verdict, failed, passed
 
 PROBES = Path(__file__).resolve().parent / "probes"
 WORKDIR = "/home/lab"   # the program's working directory on its host (scratch, writable)
+PS_COLUMNS = "pid=,ppid=,stat=,nlwp=,args="   # parse_ps reads these
+WATCH_READY = 10   # seconds start(watch=True) waits for the watch to look before it starts the program anyway
 
 
 class ProcessInfo(NamedTuple):
@@ -45,6 +47,19 @@ class ProcessInfo(NamedTuple):
     stat: str
     threads: int
     command: str
+
+
+def pidfile(number: int) -> str:
+    """Where the shell that becomes a host's program number `number` writes its PID."""
+    return f"/tmp/program-{number}.pid"
+
+
+class ThreadInfo(NamedTuple):
+    """One thread of a process, as /proc/PID/task/TID/stat shows it (what `ps -L` and `top -H` read)."""
+
+    tid: int
+    state: str      # R running, S sleeping (waiting: a lock, a sleep, input), D, Z ...
+    cpu_ticks: int  # user + system CPU time so far, in clock ticks (100 a second on Linux)
 
 
 def probe_script(name: str) -> str:
@@ -73,17 +88,18 @@ class Program:
     """The learner's program running on a host of the lab, seen from outside."""
 
     def __init__(self, checkup: Checkup, host: ClientHost, path: Path, args: tuple[str, ...], number: int,
-                 stdin: str | bytes | None) -> None:
+                 stdin: str | bytes | None, watch: Background | None = None,
+                 env: dict[str, str] | None = None) -> None:
         self.checkup = checkup
         self.host = host
         self.path = path
         self.args = args
-        self.pidfile = f"/tmp/program-{number}.pid"
+        self.pidfile = pidfile(number)
         self._out = bytearray()
         self._err = bytearray()
         self._lock = threading.Lock()
-        command = (f"echo $$ > {self.pidfile}; cd {WORKDIR} && exec python3 -u "
-                   + shlex.join([f"/work/{path.name}", *args]))
+        self._watch = watch
+        command = program_command(path.name, args, self.pidfile, env)
         self.process = subprocess.Popen(["docker", "exec", "-i", host.id, "sh", "-c", command],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self._readers = [threading.Thread(target=self._drain, args=(self.process.stdout, self._out), daemon=True),
@@ -222,12 +238,37 @@ class Program:
 
     def processes(self) -> list[ProcessInfo]:
         """The program's process and every descendant (children, zombies too), from `ps` on its host."""
-        result = self.host.run("ps", "-e", "-o", "pid=,ppid=,stat=,nlwp=,args=", timeout=self.checkup.bound(10))
-        table = parse_ps(result.stdout)
+        table = self.host_processes()
         root = self.pid()
         if root is None:
             return []
         return descendants(table, root)
+
+    def host_processes(self) -> list[ProcessInfo]:
+        """Every process on its host: what is left of the program after it exited (orphans adopted by PID 1)."""
+        result = self.host.run("ps", "-e", "-o", PS_COLUMNS, timeout=self.checkup.bound(10))
+        return parse_ps(result.stdout)
+
+    def snapshots(self, timeout: float = 10) -> list[list[ProcessInfo]]:
+        """Its process tree over its life, as seen every 20 ms from its host (needs start(watch=True)).
+
+        Waits (bounded) until the program has exited or the watch's time ran
+        out. A tree is kept each time it changed, so a child that lived a
+        fraction of a second is there, where processes() called now and then
+        could miss it. Empty if the watch could not run.
+        """
+        if self._watch is None:
+            raise ValueError("start the program with watch=True to see its snapshots")
+        result = self._watch.result(self.checkup.bound(timeout))
+        return parse_snapshots(parse_json(result)) if result is not None else []
+
+    def threads(self) -> list[ThreadInfo]:
+        """The threads of the program's own process (not its children), with their state and CPU time."""
+        root = self.pid()
+        if root is None:
+            return []
+        result = self.host.sh(f"cat /proc/{root}/task/*/stat 2>/dev/null", timeout=self.checkup.bound(10))
+        return parse_task_stats(result.stdout)
 
     def crash_detail(self) -> str:
         """What to show under a failing verdict: exit status and the last stderr lines."""
@@ -239,6 +280,19 @@ class Program:
         if err:
             parts.append(err)
         return "\n".join(parts)
+
+
+def program_command(name: str, args: tuple[str, ...], pidfile: str, env: dict[str, str] | None = None) -> str:
+    """The shell line that runs /work/`name` as `python3 -u` in the scratch folder, its pid in `pidfile`.
+
+    `env` adds environment variables (PYTHONFAULTHANDLER=1, say, so that a
+    checker can ask a hung program where its threads are stuck); `exec`
+    keeps the pid the program's own.
+    """
+    assignments = [f"{key}={value}" for key, value in (env or {}).items()]
+    runner = ["env", *assignments] if assignments else []
+    return (f"echo $$ > {pidfile}; cd {WORKDIR} && exec "
+            + shlex.join([*runner, "python3", "-u", f"/work/{name}", *args]))
 
 
 def wait_port(host: ClientHost, port: int, proto: str = "tcp", timeout: float = 10, pidfile: str = "") -> bool:
@@ -257,8 +311,16 @@ def wait_port(host: ClientHost, port: int, proto: str = "tcp", timeout: float = 
         return False
 
 
+def parse_snapshots(report: dict | None) -> list[list[ProcessInfo]]:
+    """The trees of proc_watch's `family` report (see probes/proc_watch.py); [] for no report."""
+    if not report:
+        return []
+    return [[ProcessInfo(int(pid), int(ppid), str(state), int(threads), "") for pid, ppid, state, threads in tree]
+            for tree in report.get("snapshots", []) if tree]
+
+
 def parse_ps(text: str) -> list[ProcessInfo]:
-    """Rows of `ps -e -o pid=,ppid=,stat=,nlwp=,args=`."""
+    """Rows of `ps -e -o pid=,ppid=,stat=,nlwp=,args=` (PS_COLUMNS); other lines are skipped."""
     rows = []
     for line in text.splitlines():
         fields = line.split(None, 4)
@@ -266,6 +328,34 @@ def parse_ps(text: str) -> list[ProcessInfo]:
             rows.append(ProcessInfo(int(fields[0]), int(fields[1]), fields[2], int(fields[3]),
                                     fields[4] if len(fields) > 4 else ""))
     return rows
+
+
+def parse_task_stats(text: str) -> list[ThreadInfo]:
+    """Threads from concatenated /proc/PID/task/*/stat lines ("tid (name) state ... utime stime ...").
+
+    The name may hold spaces and parentheses: the fields are counted from its last ')'.
+    """
+    threads = []
+    for line in text.splitlines():
+        head, _, rest = line.rpartition(")")
+        fields = rest.split()
+        tid = head.split("(", 1)[0].strip()
+        if not tid.isdigit() or len(fields) < 13:
+            continue
+        threads.append(ThreadInfo(int(tid), fields[0], int(fields[11]) + int(fields[12])))
+    return threads
+
+
+def all_asleep(before: list[ThreadInfo], after: list[ThreadInfo], idle_ticks: int = 2) -> bool:
+    """Every thread sleeping in two looks at a process, and (almost) no CPU used between them.
+
+    What a process blocked on locks, events or input looks like from outside; one
+    that spins shows a thread in R, or CPU time going up, in one of the looks.
+    """
+    if not before or not after:
+        return False
+    used = sum(t.cpu_ticks for t in after) - sum(t.cpu_ticks for t in before)
+    return all(t.state == "S" for t in before + after) and used <= idle_ticks
 
 
 def descendants(table: list[ProcessInfo], root: int) -> list[ProcessInfo]:
@@ -282,15 +372,15 @@ def descendants(table: list[ProcessInfo], root: int) -> list[ProcessInfo]:
 class Background:
     """A call running in a thread (a probe server a checker drives its program against)."""
 
-    def __init__(self, function, args: tuple) -> None:
+    def __init__(self, function, args: tuple, kwargs: dict | None = None) -> None:
         self._value = None
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(function, args), daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(function, args, kwargs or {}), daemon=True)
         self._thread.start()
 
-    def _run(self, function, args) -> None:
+    def _run(self, function, args, kwargs) -> None:
         try:
-            self._value = function(*args)
+            self._value = function(*args, **kwargs)
         except BaseException as exc:  # handed to result()
             self._error = exc
 
@@ -359,6 +449,7 @@ class Checkup:
         self._borrowed: list[ClientHost] = []
         self._mounts: dict[str, Path] = {}
         self._programs: list[Program] = []
+        self._numbers = 0
         self._lock = threading.Lock()
         self.closed = False
 
@@ -412,14 +503,17 @@ class Checkup:
         return host
 
     def start(self, program: Path, *args: str, network: str = "public", name: str | None = None,
-              stdin: str | bytes | None = None, files: Path | None = None, on: ClientHost | None = None) -> Program:
+              stdin: str | bytes | None = None, files: Path | None = None, on: ClientHost | None = None,
+              watch: bool = False, env: dict[str, str] | None = None) -> Program:
         """Run the learner's `program` with `python3 -u` on a fresh host (or again `on` one of its hosts).
 
         Its folder is mounted read-only at /work; it runs in a scratch folder
         holding links to the same files, plus a copy of `files` (a folder of
         the lesson, e.g. the web pages a server serves), so relative paths
         work and it may write. `stdin` is written and closed; without it the
-        pipe stays open for Program.send.
+        pipe stays open for Program.send. With `watch`, its process tree is
+        sampled from before it starts until it exits: Program.snapshots(). `env` adds
+        environment variables.
         """
         program = Path(program).resolve()
         if on is None:
@@ -433,10 +527,28 @@ class Checkup:
             if self._mounts.get(host.id) != program.parent:
                 raise ValueError(f"{program} is not in the folder mounted on that host")
         with self._lock:
-            number = len(self._programs)
-            started = Program(self, host, program, tuple(str(a) for a in args), number, stdin)
+            number = self._numbers
+            self._numbers += 1
+        watcher = self._watch(host, pidfile(number)) if watch else None
+        with self._lock:
+            started = Program(self, host, program, tuple(str(a) for a in args), number, stdin, watcher, env)
             self._programs.append(started)
         return started
+
+    def _watch(self, host: ClientHost, pid_path: str) -> Background:
+        """Start proc_watch's `family` on `host` for the program about to write `pid_path`; return once it looks.
+
+        The program starts only then, so its first child is seen, and its own
+        time bounds start when it does (a loaded machine may take seconds to
+        start the probe). If the probe never gets ready, the program runs
+        anyway after WATCH_READY seconds and its snapshots may start late.
+        """
+        watcher = Background(self.probe, (host, probe_script("proc_watch"), "family", pid_path,
+                                          f"{self.remaining():.1f}"), {"timeout": self.remaining()})
+        ready = (f"i=0; while [ ! -e {pid_path}.watching ] && [ $i -lt {WATCH_READY * 50} ]; "
+                 f"do sleep 0.02; i=$((i+1)); done")
+        host.sh(ready, timeout=self.bound(WATCH_READY) + 10)
+        return watcher
 
     def _copy_in(self, host: ClientHost, folder: Path) -> None:
         """Copy `folder`'s contents into the program's working directory on `host`."""

@@ -14,7 +14,7 @@ import pytest
 from testcontainers.compose import DockerCompose
 
 from socketlab.hosts import ClientHost
-from socketlab.images import build_images
+from socketlab.images import EVERY_PROFILE, build_images
 from socketlab.settings import REPO_ROOT, LabSettings
 
 from .lab import ComposeLab
@@ -52,7 +52,7 @@ def lab(docker_client: docker.DockerClient) -> Iterator[ComposeLab]:
     os.environ.update({k: v for k, v in TEST_SETTINGS.compose_env().items()
                        if k.startswith(("COMPOSE_", "SOCKETLAB_"))})
     os.environ["TESTCONTAINERS_RYUK_DISABLED"] = "true"
-    build_images(TEST_SETTINGS, quiet=True)
+    build_images(TEST_SETTINGS, quiet=True, profiles=EVERY_PROFILE)
     # SOCKETLAB_TEST_SERVICES=a,b brings up only those services (for working on one); CI brings all.
     only = [name for name in os.environ.get("SOCKETLAB_TEST_SERVICES", "").split(",") if name] or None
     compose = DockerCompose(REPO_ROOT, compose_file_name="docker-compose.yml", wait=True, build=False,

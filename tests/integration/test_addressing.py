@@ -2,7 +2,7 @@
 
 * the reachability matrix of `socketlab.reachability` (the same declaration
   `socketlab check` prints), over TCP and UDP, from inside bind-demo, a public
-  client host and a private client host;
+  client host and a private client host (public addresses through the NAT router);
 * real tools agree (`nc` from each network);
 * every host sees its own addresses (`ip -4 addr`), bind-demo both of them;
 * a UDP broadcast reaches exactly the hosts of its subnet;
@@ -70,24 +70,29 @@ def test_reachability_matrix_is_exactly_as_declared(lab: ComposeLab, demo: Demo,
     inside = lab.service_container("bind-demo").id
     probers = {"inside the container": docker_prober(inside), "public client": docker_prober(alice_host.id),
                "private client": docker_prober(private_host.id)}
-    matrix = run_matrix(demo, probers, {"public client": alice_host.ip, "private client": private_host.ip})
+    router = lab.service_ip("router", "public")
+    matrix = run_matrix(demo, probers, {"public client": alice_host.ip, "private client": private_host.ip},
+                        nat_address=router)
     assert len(matrix.cells) == 12
     assert matrix.ok, "\n".join(f"{c.row.title} -> {c.column.title}: expected {c.expected}, got "
-                                f"{ {p: a.outcome for p, a in c.attempts.items()} }" for c in matrix.unexpected())
-    # Where a client got through, the server saw it by its own address: nothing in between rewrote it.
+                                f"{ {p: a.outcome for p, a in c.attempts.items()} } seen as {c.peers_seen}"
+                                for c in matrix.unexpected())
+    # Where a client got through, the server saw it by its own address, except through the NAT router.
     for row_title, host in (("public client", alice_host), ("private client", private_host)):
         for cell in (c for c in matrix.cells if c.row.title == row_title and c.expected):
-            assert {a.peer_seen for a in cell.attempts.values()} == {host.ip}
+            assert cell.peers_seen == ({router} if cell.via_nat else {host.ip})
 
 
-def test_nc_agrees_from_each_network(demo: Demo, alice_host: ClientHost, private_host: ClientHost) -> None:
+def test_nc_agrees_from_each_network(lab: ComposeLab, demo: Demo, alice_host: ClientHost,
+                                     private_host: ClientHost) -> None:
     public = alice_host.sh(f"nc -w 3 {demo.public_ip} 9002 </dev/null")
     assert public.stdout.startswith(f"bind={demo.public_ip}:9002/tcp local={demo.public_ip}:9002 you={alice_host.ip}:")
     private = private_host.sh(f"nc -w 3 {demo.private_ip} 9003 </dev/null")
     assert private.stdout.startswith(f"bind=0.0.0.0:9003/tcp local={demo.private_ip}:9003 you={private_host.ip}:")
-    # The same 0.0.0.0 listener, dialled on the address the private host cannot route to.
-    blocked = private_host.sh(f"nc -w 2 {demo.public_ip} 9003 </dev/null")
-    assert blocked.exit_code != 0 and blocked.stdout == ""
+    # The same 0.0.0.0 listener, dialled on its public address: through the NAT router, seen as the router.
+    natted = private_host.sh(f"nc -w 3 {demo.public_ip} 9003 </dev/null")
+    router = lab.service_ip("router", "public")
+    assert natted.stdout.startswith(f"bind=0.0.0.0:9003/tcp local={demo.public_ip}:9003 you={router}:")
     udp = alice_host.sh(f"echo hi | nc -u -w 2 {demo.public_ip} 9003")
     assert udp.stdout.startswith(f"bind=0.0.0.0:9003/udp local={demo.public_ip}:9003 you={alice_host.ip}:")
 
@@ -241,7 +246,8 @@ def test_check_command_prints_the_matrix_and_succeeds(lab: ComposeLab) -> None:
     result = subprocess.run([*CLI, "check"], capture_output=True, text=True, timeout=120,
                             env={**lab.settings.compose_env(), "COLUMNS": "160"})
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.count("✓") == 12 and "UNEXPECTED" not in result.stdout
+    assert result.stdout.count("✓") == 16 and "UNEXPECTED" not in result.stdout
+    assert result.stdout.count(f"via NAT, seen as {lab.service_ip('router', 'public')}") == 2
     assert "every cell as declared" in result.stdout
 
 

@@ -2,10 +2,12 @@
 
 Every suite registered in `socketlab.bench.SUITES` runs here with
 `quick=True` and one repetition; the test checks that each result is well
-formed and that errors are zero wherever zero is the expected outcome (a
-suite may say otherwise with `errors_expected(result) -> bool`, e.g. the
-iterative echo server leaves all but one client waiting, by design). No
-test here asserts a speed.
+formed and that errors are zero wherever zero is the expected outcome (the
+registry's `errors_expected`, e.g. the iterative echo server leaves all but
+one client waiting, by design). Then the two load generators are checked
+against each other and against a server that corrupts its echoes, and
+`socketlab bench --quick` runs without building anything. No test here
+asserts a speed.
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from socketlab import cli
 from socketlab.bench import SUITES, BenchContext, CaseResult
+from socketlab.bench.quick import C10K, THROUGHPUT, run_quick
+from socketlab.bench.suites import SUITES as REGISTRY
 from socketlab.compose import run_compose
 
 from .lab import ComposeLab
@@ -70,7 +75,7 @@ def test_every_case_of_the_suite_runs_with_sane_results(suite: str, bench_lab: C
     finally:
         ctx.stop_hosts()
     assert results, f"suite {suite} produced no results"
-    expected_errors = getattr(module, "errors_expected", lambda _result: False)
+    expected_errors = REGISTRY[suite].errors_expected
     for result in results:
         well_formed(result, suite)
         if not expected_errors(result):
@@ -107,3 +112,79 @@ def test_unexpected_errors_carry_the_server_state(bench_lab: ComposeLab) -> None
     assert re.fullmatch(r"5 never answered; server running, [1-9]\d* tasks.*", explained.notes), explained.notes
     assert echo._explained(ctx, "thread", time.time(), [clean]) == [clean]
     assert echo._explained(ctx, "iterative", time.time(), [lesson]) == [lesson]  # errors that are the lesson
+
+
+CORRUPTING_ECHO = """
+import socket, threading
+server = socket.create_server(("127.0.0.1", 7007))
+print("ready", flush=True)
+def serve(conn):
+    with conn:
+        while data := conn.recv(65536):  # the warm-up byte comes back intact, every echo with one bit flipped
+            conn.sendall(data if data == b"?" else data[:-1] + bytes([data[-1] ^ 1]))
+while True:
+    threading.Thread(target=serve, args=(server.accept()[0],), daemon=True).start()
+"""
+
+GENERATORS = ("loadgen", "loadgen-c")
+"""The readable Python generator and the compiled one the benchmark uses."""
+
+
+def test_both_load_generators_count_the_same_echoes_and_catch_a_wrong_byte(bench_lab: ComposeLab) -> None:
+    host = bench_lab.client_host()
+    try:
+        ip = bench_lab.service_ip("echo-epoll")
+        for generator in GENERATORS:
+            result = host.run(generator, "echo", ip, "--connections", "10", "--size", "3000", "--requests", "1000",
+                              "--duration", "60", timeout=90)
+            report = json.loads(result.stdout)
+            counted = {k: report[k] for k in ("requests", "bytes_verified", "mismatches", "errors", "connections")}
+            assert counted == {"requests": 1000, "bytes_verified": 3_000_000, "mismatches": 0, "errors": 0,
+                               "connections": 10}, (generator, result.stderr)
+        server = host.popen("python3", "-c", CORRUPTING_ECHO)
+        assert server.stdout is not None and server.stdout.readline() == b"ready\n"
+        for generator in GENERATORS:
+            result = host.run(generator, "echo", "127.0.0.1", "7007", "--connections", "4", "--size", "1000",
+                              "--requests", "100", "--duration", "20", "--grace", "1", timeout=60)
+            report = json.loads(result.stdout)
+            assert report["mismatches"] > 0 and report["errors"] > 0, (generator, report)
+            assert report["requests"] < 100 and report["bytes_verified"] < 100 * 1000, (generator, report)
+    finally:
+        host.stop()
+
+
+def lab_images(lab: ComposeLab) -> dict[str, str]:
+    """Tag -> image ID of every image of this lab's tag."""
+    suffix = f":{lab.settings.image_tag}"
+    return {tag: image.id for image in lab.docker.images.list() for tag in image.tags
+            if tag.startswith("socketlab/") and tag.endswith(suffix)}
+
+
+def test_quick_mode_builds_nothing_and_shows_each_model(bench_lab: ComposeLab,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`socketlab bench --quick` on the running lab: estimate first, one row per model, no image touched."""
+    from rich.console import Console
+
+    monkeypatch.setenv("SOCKETLAB_BENCH_QUICK_SECONDS", "0.5")
+    before = lab_images(bench_lab)
+    console = Console(record=True, width=200)
+    results = run_quick(("epoll", "c-epoll"), console)
+    text = console.export_text()
+    assert lab_images(bench_lab) == before
+    assert re.search(r"this takes about \d+ s", text) and text.index("takes about") < text.index("req/s")
+    by_key = {(r.case, r.target): r.metrics for r in results}
+    assert set(by_key) >= {(case, model) for case in (THROUGHPUT, C10K) for model in ("epoll", "c-epoll")}
+    for model in ("epoll", "c-epoll"):
+        throughput = by_key[(THROUGHPUT, model)]
+        assert throughput["errors"] == 0 and throughput["requests_per_s"] > 0, throughput
+        assert throughput["server_cpu_us_per_request"] > 0 and 0 <= throughput["client_cpu_share"] <= 1.5
+        assert by_key[(C10K, model)]["connections"] == 1000, by_key[(C10K, model)]
+        assert re.search(rf"^. {re.escape(model)} +. +[\d,]+ ", text, re.MULTILINE), text
+
+
+def test_quick_mode_without_images_says_make_up(bench_lab: ComposeLab, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture) -> None:
+    monkeypatch.setenv("SOCKETLAB_IMAGE_TAG", "no-such-tag")
+    assert cli.main(["bench", "--quick"]) == 1
+    out = capsys.readouterr().out
+    assert "socketlab/client:no-such-tag is missing: run `make up`" in out and "Traceback" not in out

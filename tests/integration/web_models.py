@@ -25,8 +25,12 @@ def web_on_model(lab: ComposeLab, host: ClientHost, model: str, number: int) -> 
         networking_config={net: docker.types.EndpointConfig(lab.docker.api.api_version, ipv4_address=ip)})
     try:
         deadline = time.monotonic() + 60  # a wait on a condition: generous for a loaded CI machine
-        while host.sh(f"curl -s -o /dev/null http://{ip}:8000/").exit_code != 0:
-            assert time.monotonic() < deadline, f"{model} server did not come up"
+        while (answer := host.sh(f"curl -sS --max-time 3 -o /dev/null http://{ip}:8000/")).exit_code != 0:
+            if time.monotonic() > deadline:
+                container.reload()
+                logs = container.logs(tail=20).decode(errors="replace")
+                raise AssertionError(f"{model} server at {ip} did not come up: {container.status}; "
+                                     f"curl from {host.ip}: {answer.output.strip()}\n{logs}")
             time.sleep(0.2)
         yield ip, container
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -105,3 +106,48 @@ def test_connections_never_started_by_the_deadline_count_as_refused() -> None:
         done, failed = loadgen.open_connections(stalled.getsockname(), count, time.monotonic() + 1.0)
         loadgen._close_all(done)
     assert failed > loadgen.MAX_CONNECTING and len(done) + failed == count
+
+
+def test_a_fixed_number_of_requests_is_counted_and_every_byte_verified(echo_server: int,
+                                                                        capsys: pytest.CaptureFixture) -> None:
+    report = run(capsys, "echo", "127.0.0.1", str(echo_server), "--connections", "3", "--size", "5000",
+                 "--requests", "301", "--workers", "2", "--duration", "30")
+    assert (report["requests"], report["bytes"], report["bytes_verified"]) == (301, 301 * 5000, 301 * 5000)
+    assert report["mismatches"] == 0 and report["errors"] == 0
+
+
+def test_an_echo_with_one_wrong_byte_is_a_mismatch(capsys: pytest.CaptureFixture) -> None:
+    """The warm-up byte comes back intact; every later echo has its last byte's low bit flipped."""
+    listener = tcp_listener("127.0.0.1", 0)
+    listener.settimeout(0.1)
+    stop = threading.Event()
+    servers: list[threading.Thread] = []
+
+    def serve(conn: socket.socket) -> None:
+        with conn, contextlib.suppress(OSError):  # the load generator closes with RST
+            while data := conn.recv(65536):
+                conn.sendall(data if data == b"?" else data[:-1] + bytes([data[-1] ^ 1]))
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn = listener.accept()[0]
+            except TimeoutError:
+                continue
+            conn.settimeout(None)
+            servers.append(threading.Thread(target=serve, args=(conn,)))
+            servers[-1].start()
+
+    acceptor = threading.Thread(target=accept)
+    acceptor.start()
+    try:
+        report = run(capsys, "echo", "127.0.0.1", str(listener.getsockname()[1]), "--connections", "2",
+                     "--size", "100", "--requests", "50", "--workers", "1", "--duration", "10", "--grace", "1")
+    finally:
+        stop.set()
+        acceptor.join(5)
+        for server in servers:
+            server.join(5)
+        listener.close()
+    assert report["mismatches"] == 2 and report["errors"] == 2 and report["requests"] == 0
+    assert report["bytes_verified"] < 2 * 100

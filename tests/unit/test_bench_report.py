@@ -11,12 +11,13 @@ from pathlib import Path
 from rich.console import Console
 
 from socketlab.bench import markdown, report
-from socketlab.bench.markdown import render
 from socketlab.bench.model import CaseResult
 from socketlab.bench.plots import write_plots
 
 RPS = {"fork": 950.0, "thread": 850.0, "select": 1000.0, "poll": 990.0, "epoll": 1050.0, "epoll-et": 1040.0,
-       "asyncio": 1000.0}
+       "asyncio": 1000.0, "uvloop": 1100.0, "c-epoll": 1200.0}
+COST = {"fork": 12.0, "thread": 9.0, "select": 7.0, "poll": 7.5, "epoll": 6.0, "epoll-et": 6.0, "asyncio": 8.0,
+        "uvloop": 4.0, "c-epoll": 2.0}
 MODELS = tuple(RPS)
 
 
@@ -31,7 +32,8 @@ def sample_results() -> list[CaseResult]:
     for rep in (1, 2, 3):
         for model in MODELS:
             rps = RPS[model] + rep - 2
-            out.append(result("throughput-1KiB", model, rep, rps))
+            out.append(result("throughput-1KiB", model, rep, rps, server_cpu_us_per_request=COST[model],
+                              client_cpu_share=0.9 if model == "c-epoll" else 0.4))
             out.append(result("idle-0", model, rep, rps))
             out.append(result("idle-5000", model, rep, rps * (0.95 if model == "epoll" else 0.5),
                               concurrency=5010.0))
@@ -57,16 +59,34 @@ def test_summary_gives_median_min_max_over_repetitions() -> None:
     assert row["metrics"]["requests_per_s"] == {"median": 1000.0, "min": 999.0, "max": 1001.0, "n": 3}
 
 
-def test_targets_compare_each_model_with_asyncio_in_the_same_run() -> None:
-    targets = {t["target"]: t for t in report.echo_targets(report.summary_rows(sample_results()))}
-    assert targets["fork at 10 conns, 1 KiB vs asyncio"]["met"] == "yes"      # 95%
-    assert targets["fork at 10 conns, 1 KiB vs asyncio"]["measured"] == "95%"
-    assert targets["thread at 10 conns, 1 KiB vs asyncio"]["met"] == "no"     # 85%
-    assert targets["epoll at 10 conns, 1 KiB vs asyncio"]["met"] == "yes"     # 105% >= 100%
-    assert targets["select at 10 conns, 1 KiB vs asyncio"]["met"] == "yes"
-    assert targets["epoll with 5000 idle vs no idle"]["met"] == "yes"
-    assert targets["C10K epoll: hold 10000 with zero errors"]["met"] == "yes"
-    assert targets["C10K thread: hold 10000 with zero errors"]["met"] == "yes"
+def test_every_echo_target_is_judged_from_the_same_run() -> None:
+    targets = {t["target"]: t for t in report.all_targets(sample_results())}
+    cost = targets["epoll: server CPU per request vs the C loop, 1 KiB"]
+    assert (cost["measured"], cost["goal"], cost["met"]) == ("3.00×", "≤ 2.5×", "no")   # 6.0 / 2.0
+    assert targets["epoll-et: server CPU per request vs the C loop, 1 KiB"]["met"] == "no"
+    assert targets["epoll vs uvloop, requests/s, 1 KiB"]["measured"] == "0.95×"        # 1050 / 1100
+    assert targets["epoll vs uvloop, requests/s, 1 KiB"]["met"] == "no"
+    assert targets["epoll with 5000 idle connections vs none"]["measured"] == "95%"
+    assert targets["epoll with 5000 idle connections vs none"]["met"] == "yes"
+    assert targets["C10K: epoll holds 10,000"]["met"] == "yes"
+    assert targets["C10K: thread has no errors (worst repetition)"]["met"] == "yes"
+    assert targets["client CPU (share of its cores), every model, 10KiB"]["met"] == "n/a"  # not measured
+
+
+def test_the_report_flags_a_client_bound_case() -> None:
+    """The C loop's case used 0.9 of the load generator's core: the client, not the server, set its pace."""
+    rows = report.summary_rows(sample_results())
+    assert report.client_cpu(report.find(rows, "echo", "throughput-1KiB", "c-epoll")) == "0.90 client-bound"
+    assert report.client_cpu(report.find(rows, "echo", "throughput-1KiB", "epoll")) == "0.40"
+    flagged = {t["target"]: t for t in report.all_targets(sample_results())}[
+        "client CPU (share of its cores), every model, 1KiB"]
+    assert (flagged["measured"], flagged["met"]) == ("0.90 (c-epoll)", "no")
+    console = Console(record=True, width=300)
+    console.print(report.rich_table(rows))
+    assert "0.90 client-bound" in console.export_text()
+    calm = [r for r in sample_results() if r.target != "c-epoll"]
+    [ok] = [t for t in report.all_targets(calm) if t["target"].startswith("client CPU") and "1KiB" in t["target"]]
+    assert ok["measured"].startswith("0.40 (") and ok["met"] == "yes"
 
 
 def test_c10k_verdicts() -> None:
@@ -95,17 +115,12 @@ def test_rich_table_lists_every_row() -> None:
     assert "throughput-1KiB" in text and "epoll-et" in text and "1,000 (999–1,001)" in text
 
 
-def test_markdown_and_plots(tmp_path: Path) -> None:
-    results = [*sample_results(), CaseResult("web", "static-1KiB", "nginx", 1, {"requests_per_s": 5.0})]
-    document = report.results_document(results, {"cpu_model": "test", "cores": 2}, {"repetitions": 3})
+def test_plots_are_pngs_with_the_cost_plot_first(tmp_path: Path) -> None:
+    document = report.results_document(sample_results(), {"cpu_model": "test", "cores": 2}, {"repetitions": 3})
     plots = write_plots(document["summary"], tmp_path)
-    assert {p.name for p in plots} == {"echo-requests-per-second.png", "echo-idle-connections.png",
-                                       "echo-c10k-p99.png"}
+    assert [p.name for p in plots] == ["echo-server-cpu-per-request.png", "echo-requests-per-second.png",
+                                       "echo-idle-connections.png", "echo-c10k-p99.png"]
     assert all(p.read_bytes().startswith(b"\x89PNG") for p in plots)
-    text = render(document, tmp_path, tmp_path / "BENCHMARKS.md")
-    assert "## Targets (issue 7)" in text and "![requests/s per model](./echo-requests-per-second.png)" in text
-    assert "**holds** (all held, no errors, p99 < 100 ms): epoll, asyncio" in text
-    assert "## web" in text and "nginx" in text
 
 
 def test_merging_runs_replaces_suites_and_keeps_their_origin() -> None:
@@ -139,8 +154,8 @@ def test_a_run_of_chosen_cases_replaces_only_those_cases() -> None:
     kept = [r for r in merged["results"] if r["case"] == "idle-0"]
     assert kept == [r for r in base["results"] if r["case"] == "idle-0"]
     assert merged["settings"]["merged_runs"][0]["cases"] == ["throughput-1KiB"]
-    text = "\n".join(markdown._merged_runs_note(merged["settings"]))
-    assert "throughput-1KiB" in text and "later" in text and "5 repetitions" in text
+    text = markdown.machine_block({**merged, "summary": report.summary_rows(report.load_results(merged))})
+    assert "merged in: throughput-1KiB" in text and "later" in text and "5 repetitions" in text
 
 
 def test_a_run_of_chosen_targets_replaces_only_their_cases() -> None:
@@ -155,4 +170,21 @@ def test_a_run_of_chosen_targets_replaces_only_their_cases() -> None:
     assert changed == [("throughput-1KiB", "epoll")]
     assert len(merged["results"]) == len(base["results"]) - len(
         [r for r in base["results"] if (r["case"], r["target"]) == ("throughput-1KiB", "epoll")]) + 1
-    assert "for epoll" in "\n".join(markdown._merged_runs_note(merged["settings"]))
+    text = markdown.machine_block({**merged, "summary": report.summary_rows(report.load_results(merged))})
+    assert "merged in: throughput-1KiB (epoll)" in text
+
+
+def test_a_knee_search_compares_the_best_rate_of_each_side() -> None:
+    """The chat relay's target takes each server's best delivered rate over all offered rates."""
+    def chat(case: str, target: str, rate: float, cpu: float) -> CaseResult:
+        return CaseResult("chat", case, target, 1, {"requests_per_s": rate, "server_cpu_us_per_datagram": cpu})
+
+    results = [chat("8-clients-4000-out-per-s", "chat", 4000, 30.0),
+               chat("8-clients-4000-out-per-s", "echo-udp", 4000, 8.0),
+               chat("8-clients-48000-out-per-s", "chat", 20000, 25.0),
+               chat("8-clients-48000-out-per-s", "echo-udp", 40000, 10.0)]
+    targets = {t["target"]: t for t in report.all_targets(results)}
+    rate = targets["relay rate vs raw UDP echo (best delivered rate of each)"]
+    assert (rate["measured"], rate["met"]) == ("50%", "yes")                  # 20000 / 40000
+    cpu = targets["relay CPU per datagram delivered vs raw UDP echo"]
+    assert (cpu["measured"], cpu["goal"], cpu["met"]) == ("3.12×", "≤ 3×", "no")  # 25 / 8: the lowest of each

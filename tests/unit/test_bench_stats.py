@@ -85,9 +85,10 @@ def test_more_load_hosts_when_one_host_has_too_few_ports_or_descriptors() -> Non
 
     pool = LoadHosts(FakeCtx())  # type: ignore[arg-type]
     pool.limits = {"nofile": 20000, "ports": 28232, "cpus": 1}
-    assert pool.host_capacity() == 27232
+    assert pool.host_capacity() == 19936  # one process: its descriptors, fewer than the ports
     assert pool.hosts_for(10000) == ["host-60"]
     assert pool.hosts_for(30000) == ["host-60", "host-61"]
-    pool.limits = {"nofile": 1024, "ports": 28232, "cpus": 1}  # 16 workers of 960 descriptors each
-    assert pool.host_capacity() == 960 * 16
-    assert started == [60, 61]
+    pool.limits = {"nofile": 1024, "ports": 28232, "cpus": 1}  # loadgen-c: one process of 960 descriptors
+    assert pool.host_capacity() == 960
+    assert pool.hosts_for(2000) == ["host-60", "host-61", "host-62"]
+    assert started == [60, 61, 62]

@@ -10,7 +10,7 @@ from socketlab.errors import UsageError
 from socketlab.hosts import ExecResult
 from socketlab.lessons.catalog import all_lessons, find, parse_lesson, section_key
 from socketlab.lessons.cli import list_lines
-from socketlab.lessons.kit import descendants, parse_json, parse_ps
+from socketlab.lessons.kit import descendants, parse_json, parse_ps, parse_snapshots
 from socketlab.lessons.verdict import Verdict, columns, exit_code, failed, passed, render, summary, wrap
 from socketlab.run import program_location, run_command, split_run_args
 from socketlab.settings import LabSettings
@@ -138,6 +138,14 @@ def test_ps_rows_and_descendants() -> None:
                      "   20     1 S        1 sleep infinity\n")
     assert [p.pid for p in descendants(table, 10)] == [10, 11, 12]
     assert table[2].threads == 3 and table[3].stat == "Z"
+
+
+def test_snapshots_of_a_family_report() -> None:
+    report = {"root": 10, "snapshots": [[[10, 0, "S", 1]], [[10, 0, "S", 1], [11, 10, "S", 1], [12, 10, "Z", 1]], []]}
+    snapshots = parse_snapshots(report)
+    assert [[p.pid for p in tree] for tree in snapshots] == [[10], [10, 11, 12]]
+    assert snapshots[1][2].stat == "Z" and snapshots[1][1].ppid == 10
+    assert parse_snapshots(None) == [] and parse_snapshots({"root": None, "snapshots": []}) == []
 
 
 def test_parse_json_takes_the_last_object() -> None:

@@ -1,11 +1,12 @@
-"""The web benchmark's pure parts: reading wrk's report and computing the issue's targets."""
+"""The web benchmark's pure parts: reading wrk's report, and its targets as the registry judges them."""
 
 from __future__ import annotations
 
 import math
 
 from socketlab.bench.model import CaseResult
-from socketlab.bench.web import parse_wrk, web_targets, wrk_argv
+from socketlab.bench.report import all_targets
+from socketlab.bench.web import parse_wrk, wrk_argv
 
 WRK_REPORT = """Running 5s test @ http://10.91.1.20:8000/bench/1k.txt
   2 threads and 50 connections
@@ -43,10 +44,13 @@ def test_targets_from_medians() -> None:
     def result(case: str, target: str, rps: float, p50: float = 1.0) -> CaseResult:
         return CaseResult("web", case, target, 1, {"requests_per_s": rps, "p50_ms": p50})
 
-    rows = web_targets([result("keepalive-1KiB", "select", 6000), result("keepalive-1KiB", "nginx", 10000),
+    rows = all_targets([result("keepalive-1KiB", "select", 6000), result("keepalive-1KiB", "nginx", 10000),
                         result("keepalive-1KiB", "http.server", 100), result("latency-1KiB", "select", 1, 0.3)])
     by_name = {r["target"]: r for r in rows}
-    assert by_name["keep-alive 1 KiB, 50 conns vs nginx"]["met"] == "yes"
-    assert by_name["keep-alive 1 KiB vs python -m http.server"]["measured"] == "60.0x"
+    assert {r["suite"] for r in rows} == {"web"}
+    nginx = by_name["keep-alive 1 KiB vs nginx"]
+    assert (nginx["measured"], nginx["met"]) == ("60%", "yes")
+    assert by_name["keep-alive 1 KiB vs python -m http.server"]["measured"] == "60.00×"
     assert by_name["Connection: close vs nginx"]["met"] == "n/a"
-    assert by_name["keep-alive latency, median (1 connection)"]["met"] == "yes"
+    latency = by_name["keep-alive latency, median, one connection"]
+    assert (latency["measured"], latency["goal"], latency["met"]) == ("0.30 ms", "≤ 5 ms", "yes")

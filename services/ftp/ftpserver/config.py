@@ -5,7 +5,8 @@
     FTP_PASV_PORTS=18100-18227    passive range (the pool: one port per client between PASV
                                   and its data connection); published with the same numbers outside
     FTP_PASV_ADDRESS_HOST=...     address advertised by PASV to clients that come through
-                                  the published host port (their peer is the docker gateway)
+                                  the published host port (their peer is the docker gateway,
+                                  or an address on none of this host's networks: another machine)
     FTP_ANONYMOUS=1               anonymous (and "ftp") may log in, read only ...
     FTP_ANON_UPLOAD=0             ... unless this allows STOR/MKD for them
     FTP_READ_ONLY=0               refuse every write, for every user

@@ -11,12 +11,14 @@ own client.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import socket
 import threading
 import time
 from collections import Counter
 
+from socketlab_common.interfaces import ipv4_interfaces
 from socketlab_common.lifecycle import StopSignal
 
 from models import threaded
@@ -83,6 +85,7 @@ class FtpServer:
         self.limits = ConnectionLimits(config.max_connections, config.max_per_ip)
         self.throttle = LoginThrottle(config.login_delay)
         self.gateway = default_gateway()
+        self.interfaces = ipv4_interfaces()
 
     def advertised_ip(self, local_ip: str, peer_ip: str) -> str:
         """What PASV tells this client to connect to.
@@ -92,9 +95,18 @@ class FtpServer:
         port arrives from the docker gateway and cannot reach that address by
         the same path, so it gets the configured host-side address instead.
         """
-        if self.config.pasv_address_host and peer_ip == self.gateway:
+        if self.config.pasv_address_host and (peer_ip == self.gateway or not self._on_my_networks(peer_ip)):
             return self.config.pasv_address_host
         return local_ip
+
+    def _on_my_networks(self, peer_ip: str) -> bool:
+        """Is the peer on one of this host's own networks? A student's machine in class mode is not:
+        its connection was forwarded to a published port (DNAT keeps its own address as the peer)."""
+        try:
+            peer = ipaddress.IPv4Address(peer_ip)
+        except ValueError:
+            return True
+        return peer.is_loopback or any(peer in iface.interface.network for iface in self.interfaces)
 
     def serve(self, listener: socket.socket) -> None:
         """Serve until `stop` is set; returns once every session thread has ended."""

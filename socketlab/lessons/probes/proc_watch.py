@@ -20,6 +20,12 @@ one `docker exec` fewer. Reads /proc only, so it sees what `ps`, `pstree`, `ss` 
                        left, or s seconds pass; then, the clients gone, watch the server settle
                        for up to a seconds (at least one): its `usage` then, under "after"
     nofile PID N       raise PID's soft open-files limit to N (at most the hard one), then `now`
+    family PIDFILE SECONDS
+                       for a program not started yet (Checkup.start(watch=True)): create
+                       PIDFILE.watching (the program starts only once it exists), wait for
+                       PIDFILE, then every 20 ms take the tree under that pid, until it has
+                       exited or SECONDS pass: {"root": pid, "snapshots": [[[pid, ppid, state,
+                       threads], ...], ...]}, a snapshot kept only when it differs from the last
 """
 
 from __future__ import annotations
@@ -236,8 +242,34 @@ def nofile(root: int, wanted: int) -> dict:
     return snapshot(root)
 
 
+def family(pidfile: str, seconds: float) -> dict:
+    end = time.monotonic() + seconds
+    open(pidfile + ".watching", "w").close()
+    root = None
+    while root is None and time.monotonic() < end:
+        try:
+            with open(pidfile) as f:
+                text = f.read().strip()
+            root = int(text) if text.isdigit() else None
+        except OSError:
+            pass
+        if root is None:
+            time.sleep(0.01)
+    snapshots: list[list[list]] = []
+    while root is not None and time.monotonic() < end:
+        now = [[p["pid"], p["ppid"], p["state"], p["threads"]] for p in tree(root)]
+        if not now:
+            break  # the program has exited (and been reaped)
+        if not snapshots or now != snapshots[-1]:
+            snapshots.append(now)
+        time.sleep(0.02)
+    return {"root": root, "snapshots": snapshots}
+
+
 def main(argv: list[str]) -> dict:
     mode, pid = argv[0], argv[1]
+    if mode == "family":
+        return family(pid, float(argv[2]))
     if not pid.isdigit():
         with open(pid) as f:
             pid = f.read().strip()
