@@ -139,22 +139,22 @@ def test_ctrl_c_ends_every_interactive_client_without_a_traceback() -> None:
 
 def test_the_second_client_of_the_iterative_server_is_told_it_waits() -> None:
     with echo_server("iterative") as server, \
-            program("socketlab_clients.tcp_client", "127.0.0.1", str(server.port), "--wait", "0.5") as first, \
-            program("socketlab_clients.tcp_client", "127.0.0.1", str(server.port), "--wait", "0.5") as second:
-        first.expect("^connected")
+            program("socketlab_clients.tcp_client", "127.0.0.1", str(server.port), "--wait", "0.5") as first:
+        first.expect("^connected")                        # first in the listen queue: the server takes it first
         first.send("one\n")
         first.expect("服务器： one")                     # the server is now serving the first client
-        second.expect("^connected")                       # the handshake is the kernel's: it succeeds
-        second.send("two\n")
-        second.expect("迭代服务器一次只服务一个客户端")
-        second.expect("one client at a time")
-        first.send("\n")                                  # the first client leaves...
-        assert first.proc.wait(WAIT) == 0
-        second.send("three\n")                            # ...and the replies come, each against its own line
-        assert second.expect("^服务器：") == "服务器： two\n"
-        assert second.expect("^服务器：") == "服务器： three\n"
-        second.send("\n")
-        assert second.proc.wait(WAIT) == 0
+        with program("socketlab_clients.tcp_client", "127.0.0.1", str(server.port), "--wait", "0.5") as second:
+            second.expect("^connected")                   # the handshake is the kernel's: it succeeds
+            second.send("two\n")
+            second.expect("迭代服务器一次只服务一个客户端")
+            second.expect("one client at a time")
+            first.send("\n")                              # the first client leaves...
+            assert first.proc.wait(WAIT) == 0
+            second.send("three\n")                        # ...and the replies come, each against its own line
+            assert second.expect("^服务器：") == "服务器： two\n"
+            assert second.expect("^服务器：") == "服务器： three\n"
+            second.send("\n")
+            assert second.proc.wait(WAIT) == 0
 
 
 def test_a_taken_chat_name_is_asked_again_in_one_language_per_line() -> None:
