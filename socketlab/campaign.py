@@ -75,6 +75,7 @@ class Campaign:
     _ftp_host: ClientHost | None = None
     _last: float = field(default_factory=time.monotonic)
     _numbers: Iterator[int] = field(default_factory=lambda: iter(HOST_NUMBERS))
+    _hosts: list[ClientHost] = field(default_factory=list)
 
     # ---- the whole run ---------------------------------------------------------------------------
 
@@ -97,7 +98,8 @@ class Campaign:
         finally:
             if self._faults_ran and self.lab.has_service("ftp"):
                 self._ftp_script(CLEAN_UP, check=False)
-            self.lab.stop_hosts()
+            for host in self._hosts:  # its own only: the lab may lend hosts to others too
+                host.stop()
         return self.rows
 
     def _row(self, step: str, target: str, ok: bool, detail: str) -> None:
@@ -110,7 +112,9 @@ class Campaign:
         number = next(self._numbers)
         if self.lab.holder_of("public", self.lab.settings.subnet_ip("public", number)):
             return self._host()
-        return self.lab.client_host(host_number=number, labels={"socketlab.campaign": self.run_id})
+        host = self.lab.client_host(host_number=number, labels={"socketlab.campaign": self.run_id})
+        self._hosts.append(host)
+        return host
 
     # ---- fuzzing -----------------------------------------------------------------------------------
 

@@ -108,4 +108,9 @@ def start_client_host(
     )
     container.reload()
     actual_ip = container.attrs["NetworkSettings"]["Networks"][net]["IPAddress"]
-    return ClientHost(container, actual_ip, network)
+    host = ClientHost(container, actual_ip, network)
+    route = run_kwargs["environment"].get("SOCKETLAB_NAT_ROUTE")
+    if route:  # the entrypoint adds it as the host starts: a program run at once must find it there
+        host.sh(f"for _ in $(seq 100); do ip route show | grep -q '{route.split()[0]} via' && exit 0; "
+                "sleep 0.05; done", timeout=30)
+    return host
