@@ -46,12 +46,10 @@ import socket
 import struct
 import time
 
+from socketlab_common.histogram import bucket_of, merge_histograms, percentile_ms
+
 from .interactive import exit_with
 
-BUCKET_GROWTH = 1.01
-"""Histogram buckets grow by 1%: percentiles are exact to within 1%."""
-
-_LOG_GROWTH = math.log(BUCKET_GROWTH)
 MAX_CONNECTING = 256
 """Non-blocking connects in flight per worker: a SYN flood would only fill the server's backlog."""
 
@@ -66,41 +64,6 @@ def pattern(size: int) -> bytes:
     """What every message carries (the same in loadgen-c): byte j is (31 j + 7) mod 251, so a shifted,
     truncated or foreign echo does not compare equal."""
     return bytes((31 * j + 7) % 251 for j in range(size))
-
-
-# ---------------------------------------------------------------- histogram
-
-def bucket_of(seconds: float) -> int:
-    """The histogram bucket of a latency (microsecond floor, then 1% steps)."""
-    micros = max(seconds * 1e6, 1.0)
-    return int(math.log(micros) / _LOG_GROWTH)
-
-
-def bucket_value_ms(bucket: int) -> float:
-    """The upper edge of a bucket in milliseconds (percentiles never understate)."""
-    return BUCKET_GROWTH ** (bucket + 1) / 1000.0
-
-
-def percentile_ms(hist: dict[int, int], fraction: float) -> float:
-    """The latency below which `fraction` of samples fall, from a histogram."""
-    total = sum(hist.values())
-    if not total:
-        return 0.0
-    rank = max(1, math.ceil(fraction * total))
-    seen = 0
-    for bucket in sorted(hist):
-        seen += hist[bucket]
-        if seen >= rank:
-            return bucket_value_ms(bucket)
-    return bucket_value_ms(max(hist))
-
-
-def merge_histograms(hists: list[dict]) -> dict[int, int]:
-    merged: dict[int, int] = {}
-    for hist in hists:
-        for bucket, count in hist.items():
-            merged[int(bucket)] = merged.get(int(bucket), 0) + count
-    return merged
 
 
 # ---------------------------------------------------------------- limits

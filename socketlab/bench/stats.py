@@ -1,8 +1,7 @@
 """Pure arithmetic of the benchmarks: histograms, percentiles, repetitions, ratios.
 
-Load generators report latencies as log-bucket histograms (bucket b holds
-latencies up to 1.01**(b+1) microseconds), the same formula as
-`socketlab_clients.loadgen`, so reports from several workers and several
+Load generators report latencies as the histograms of
+`socketlab_common.histogram`, so reports from several workers and several
 load hosts merge exactly by adding counts. Repetitions are summarized by the
 median (robust on a shared, noisy machine) with min and max beside it.
 """
@@ -11,37 +10,9 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
-BUCKET_GROWTH = 1.01
-
-
-def bucket_value_ms(bucket: int) -> float:
-    """The upper edge of a histogram bucket, in milliseconds."""
-    return BUCKET_GROWTH ** (bucket + 1) / 1000.0
-
-
-def merge_histograms(hists: Iterable[Mapping]) -> dict[int, int]:
-    merged: dict[int, int] = {}
-    for hist in hists:
-        for bucket, count in hist.items():
-            merged[int(bucket)] = merged.get(int(bucket), 0) + int(count)
-    return merged
-
-
-def percentile_ms(hist: Mapping[int, int], fraction: float) -> float:
-    """Latency (ms) below which `fraction` of the samples lie (nearest rank on buckets)."""
-    total = sum(hist.values())
-    if not total:
-        return 0.0
-    rank = max(1, math.ceil(fraction * total))
-    seen = 0
-    for bucket in sorted(hist):
-        seen += hist[bucket]
-        if seen >= rank:
-            return bucket_value_ms(bucket)
-    return bucket_value_ms(max(hist))
-
+from socketlab_common.histogram import merge_histograms, percentile_ms
 
 SUMMED = ("requests", "errors", "stalled", "refused", "unserved", "connections", "idle_requested", "idle_refused",
           "idle_held", "late", "client_cpu", "bytes", "bytes_verified", "mismatches")

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 
 import docker
@@ -29,9 +28,9 @@ from socketlab.images import build_images
 from socketlab.lab import Lab
 from socketlab.settings import LabSettings
 
+from .capturing import CLI
 from .conftest import TEST_SETTINGS
 
-CLI = [sys.executable, "-m", "socketlab.cli"]
 SERVICES = ("echo-epoll", "echo-select")
 first, second = TEST_SETTINGS.net_prefix.split(".")
 SWARM_SETTINGS = LabSettings(

@@ -13,9 +13,7 @@
 from __future__ import annotations
 
 import queue
-import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -27,9 +25,8 @@ from socketlab.hosts import ClientHost
 from socketlab.pcap import closed_both_ways, read_capture
 from socketlab.reachability import Demo, docker_prober, run_matrix
 
+from .capturing import CLI, socketlab_capture
 from .lab import ComposeLab
-
-CLI = [sys.executable, "-m", "socketlab.cli"]
 
 
 @pytest.fixture(scope="module")
@@ -198,34 +195,15 @@ def test_capture_records_the_handshake_and_the_four_way_close(lab: ComposeLab, t
     """`socketlab capture` on echo-epoll while a client host talks to it (notes 1.3.1)."""
     pcap = tmp_path / "echo.pcap"
     echo_ip = lab.service_ip("echo-epoll")
-    capture = subprocess.Popen([*CLI, "capture", "echo-epoll", "-o", str(pcap), "--duration", "120",
-                                "host", alice_host.ip, "and", "tcp", "port", "8888"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=lab.settings.compose_env())
-    err: list[str] = []
-    ready = threading.Event()
-
-    def pump() -> None:
-        for raw in capture.stderr:
-            err.append(raw.decode(errors="replace"))
-            if "listening on" in err[-1]:
-                ready.set()
-
-    pumper = threading.Thread(target=pump, daemon=True)
-    pumper.start()
-    try:
-        assert ready.wait(30), "tcpdump never started: " + "".join(err)
+    with socketlab_capture(lab, "echo-epoll", pcap, "host", alice_host.ip, "and", "tcp", "port", "8888") as capture:
         talk = alice_host.sh(f"printf 'hello handshake\\n' | nc -N {echo_ip} 8888")
         assert talk.stdout == "hello handshake\n"
         deadline = time.monotonic() + 30
         while not closed_both_ways(_tcp_so_far(pcap)):
             assert time.monotonic() < deadline, "the capture never showed a FIN in each direction"
             time.sleep(0.1)  # polling a growing file for a condition, bounded by the deadline
-    finally:
-        capture.send_signal(signal.SIGINT)  # Ctrl-C: tcpdump flushes, the CLI summarises
-        capture.wait(30)
-        pumper.join(10)
-    assert capture.returncode == 0, "".join(err)
-    assert "four-way close seen: yes" in "".join(err)
+    assert capture.process.returncode == 0, capture.stderr
+    assert "four-way close seen: yes" in capture.stderr
     # Read it back with tcpdump itself on a client host: a real pcap, as Wireshark would open it.
     shown = alice_host.run("sh", "-c", "cat > /tmp/echo.pcap && tcpdump -nr /tmp/echo.pcap 2>/dev/null",
                            stdin=pcap.read_bytes())

@@ -12,10 +12,6 @@
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,9 +22,8 @@ from socketlab.hosts import ClientHost
 from socketlab.pcap import read_capture
 from socketlab.settings import ROUTER_HOST
 
+from .capturing import socketlab_capture
 from .lab import ComposeLab
-
-CLI = [sys.executable, "-m", "socketlab.cli"]
 
 
 # Host numbers of this module: private .92, public .92 (the intruder).
@@ -101,39 +96,19 @@ def test_a_capture_on_the_router_shows_the_address_rewritten(lab: ComposeLab, tm
                                                             inside_host: ClientHost, router_ip: str) -> None:
     pcap = tmp_path / "router.pcap"
     echo_ip = lab.service_ip("echo-epoll")
-    capture = subprocess.Popen([*CLI, "capture", "router", "-o", str(pcap), "--duration", "120",
-                                "tcp", "port", "8888", "and", "host", echo_ip],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=lab.settings.compose_env())
-    err: list[str] = []
-    ready = threading.Event()
-
-    def pump() -> None:
-        for raw in capture.stderr:
-            err.append(raw.decode(errors="replace"))
-            if "listening on" in err[-1]:
-                ready.set()
-
-    pumper = threading.Thread(target=pump, daemon=True)
-    pumper.start()
-
     def syns() -> list:
         try:
             return [p for p in read_capture(pcap.read_bytes()).tcp if p.syn and p.dst == echo_ip]
         except (OSError, ValueError):
             return []
 
-    try:
-        assert ready.wait(30), "tcpdump never started: " + "".join(err)
+    with socketlab_capture(lab, "router", pcap, "tcp", "port", "8888", "and", "host", echo_ip) as capture:
         assert inside_host.sh(f"printf 'nat\\n' | nc -N -w 5 {echo_ip} 8888").stdout == "nat\n"
         _wait(lambda: {p.src for p in syns()} >= {inside_host.ip, router_ip}, 30,
               f"no SYN from both sides in the capture: {[str(p) for p in syns()]}")
-    finally:
-        capture.send_signal(signal.SIGINT)
-        capture.wait(30)
-        pumper.join(10)
     before, after = (next(p for p in syns() if p.src == src) for src in (inside_host.ip, router_ip))
     assert (before.dst, before.dport) == (after.dst, after.dport) == (echo_ip, 8888)
     # The summary the user reads lists both segments, before and after the rewrite.
-    summary = "".join(err)
+    summary = capture.stderr
     assert f"{inside_host.ip}:{before.sport} > {echo_ip}:8888 [S]" in summary
     assert f"{router_ip}:{after.sport} > {echo_ip}:8888 [S]" in summary

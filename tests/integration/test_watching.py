@@ -19,7 +19,6 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -36,9 +35,9 @@ from socketlab.hosts import ClientHost
 from socketlab.pcap import connection_story, read_capture
 from socketlab.topology import hosts_table, lab_hosts, lab_networks, topology_tree
 
+from .capturing import CLI, socketlab_capture
 from .lab import ComposeLab
 
-CLI = [sys.executable, "-m", "socketlab.cli"]
 CLIENTS = 20
 WAIT = 60.0
 
@@ -96,21 +95,7 @@ def test_a_capture_and_the_log_hold_the_learners_session_only(lab: ComposeLab, t
                                                               alice_host: ClientHost) -> None:
     service = "echo-select"
     pcap = tmp_path / "one-session.pcap"
-    capture = subprocess.Popen([*CLI, "capture", service, "-o", str(pcap), "--duration", "120", "tcp", "port", "8888"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=lab.settings.compose_env())
-    err: list[str] = []
-    ready = threading.Event()
-
-    def pump() -> None:
-        for raw in capture.stderr:
-            err.append(raw.decode(errors="replace"))
-            if "listening on" in err[-1]:
-                ready.set()
-
-    pumper = threading.Thread(target=pump, daemon=True)
-    pumper.start()
-    try:
-        assert ready.wait(WAIT), "tcpdump never started: " + "".join(err)
+    with socketlab_capture(lab, service, pcap, "tcp", "port", "8888", timeout=WAIT) as capture:
         before = _last_health_check(lab, service)
         since = time.time()
         talk = alice_host.sh(f"printf 'just me\\n' | nc -N {lab.service_ip(service)} 8888")
@@ -120,12 +105,8 @@ def test_a_capture_and_the_log_hold_the_learners_session_only(lab: ComposeLab, t
         while _last_health_check(lab, service) == before:
             assert time.monotonic() < deadline, "no health check ran during the capture"
             time.sleep(0.2)  # polling Docker's health log for a new entry, bounded
-    finally:
-        capture.send_signal(signal.SIGINT)
-        capture.wait(WAIT)
-        pumper.join(10)
-    assert capture.returncode == 0, "".join(err)
-    assert f"health probes (from {PROBE_SOURCE}) are left out" in "".join(err)
+    assert capture.process.returncode == 0, capture.stderr
+    assert f"health probes (from {PROBE_SOURCE}) are left out" in capture.stderr
     packets = read_capture(pcap.read_bytes()).tcp
     story = connection_story(packets)
     assert (story["SYN"], story["SYN-ACK"]) == (1, 1), [str(p) for p in packets]

@@ -4,7 +4,8 @@
 (connect only: the iterative echo may be busy with another client and still
 be healthy). ``udp-echo PORT`` sends a datagram and expects it back.
 ``chat PORT`` sends the chat room's bare heartbeat and expects its answer
-(both from `wire.chat`, the room's own codec).
+(both from `wire.chat`, the room's own codec). ``http PORT`` expects 200 to
+``HEAD /``; ``ftp PORT`` expects the 220 greeting, then QUITs.
 
 Every probe speaks from PROBE_SOURCE, a loopback address of its own: the
 servers leave connections from it out of their logs (`is_probe`) and
@@ -65,7 +66,23 @@ def probe_chat(port: int, host: str = "127.0.0.1") -> None:
             raise OSError(f"unexpected reply {data!r}")
 
 
-PROBES = {"tcp": probe_tcp, "udp-echo": probe_udp_echo, "chat": probe_chat}
+def probe_http(port: int, host: str = "127.0.0.1") -> None:
+    with probe_connection(host, port) as sock:
+        sock.sendall(b"HEAD / HTTP/1.1\r\nHost: localhost\r\nUser-Agent: healthcheck\r\nConnection: close\r\n\r\n")
+        status = sock.recv(64).split(b"\r\n", 1)[0]
+    if not status.startswith(b"HTTP/1.1 200 "):
+        raise OSError(f"status {status!r}")
+
+
+def probe_ftp(port: int, host: str = "127.0.0.1") -> None:
+    with probe_connection(host, port, timeout=3) as sock:
+        greeting = sock.makefile("rb").readline()
+        if not greeting.startswith(b"220"):
+            raise OSError(f"greeting {greeting[:80]!r}")
+        sock.sendall(b"QUIT\r\n")
+
+
+PROBES = {"tcp": probe_tcp, "udp-echo": probe_udp_echo, "chat": probe_chat, "http": probe_http, "ftp": probe_ftp}
 
 
 def main(argv: list[str]) -> int:

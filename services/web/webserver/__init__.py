@@ -1,8 +1,7 @@
 """The notes' section 4 web server as a static HTTP/1.1 file server (see server.WebServer).
 
-`WebServer` is imported on first use (PEP 562), so the healthcheck
-(`python3 -m webserver.probe`) loads a socket and nothing else: importing
-the server means every driver and asyncio, seconds on a busy machine.
+`WebServer` is imported on first use (PEP 562), so importing the package for
+its sans-IO parts does not load every driver and asyncio.
 """
 
 from __future__ import annotations
