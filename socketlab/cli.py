@@ -1,4 +1,4 @@
-"""`socketlab`: the lab's command line (up, down, ps, client, build).
+"""`socketlab`: the lab's command line. 实验室的命令行：先 up，再 client、run、lesson、top ...
 
 Every command reads COMPOSE_PROJECT_NAME, SOCKETLAB_NET_PREFIX,
 SOCKETLAB_PORT_PREFIX and SOCKETLAB_PUBLISH_IP, so it can drive any stack.
@@ -98,17 +98,15 @@ def cmd_client(settings: LabSettings, args: argparse.Namespace) -> int:
 # Feature modules that add their own subcommands: each has
 # ``register(sub: argparse._SubParsersAction) -> None`` whose handlers take
 # ``(settings, args) -> int`` through ``set_defaults(func=...)``.
-COMMAND_MODULES: list[str] = ["chat", "check", "capture", "topology", "bench.cli", "lessons.cli", "run", "fuzz",
-                              "swarm", "top"]
+# They are listed in `--help` after the lab's own commands, in this order: a learner's first.
+COMMAND_MODULES: list[str] = ["run", "lessons.cli", "top", "capture", "check", "topology", "chat", "fuzz",
+                              "bench.cli", "swarm"]
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = LabArgumentParser(prog="socketlab", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command_name", required=True)
-    for module_name in COMMAND_MODULES:
-        importlib.import_module(f"socketlab.{module_name}").register(sub)
-    sub.add_parser("build", help="build every image (base image included)").set_defaults(func=cmd_build)
+    sub = parser.add_subparsers(dest="command_name", required=True, metavar="COMMAND")
     up = sub.add_parser("up", help="build and start the lab, wait for health, show it")
     up.set_defaults(func=cmd_up)
     down = sub.add_parser("down", help="stop and remove the lab")
@@ -124,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     client.add_argument("--ip", help="a fixed address for this host (default: assigned)")
     client.add_argument("command", nargs=argparse.REMAINDER, help="program and arguments to run")
     client.set_defaults(func=cmd_client)
+    sub.add_parser("build", help="build every image, the benchmark's too").set_defaults(func=cmd_build)
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(f"socketlab.{module_name}").register(sub)
     return parser
 
 
