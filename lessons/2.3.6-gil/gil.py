@@ -13,7 +13,7 @@ from multiprocessing import Process
 import os
 import time
 
-N = 5000000  # 数到 0：纯计算，没有阻塞
+N = 15000000  # 数到 0：纯计算，没有阻塞
 
 
 def count(n):

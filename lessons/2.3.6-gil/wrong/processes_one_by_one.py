@@ -8,7 +8,7 @@ from multiprocessing import Process
 import os
 import time
 
-N = 5000000
+N = 15000000
 
 
 def count(n):
