@@ -34,7 +34,7 @@ def demo(lab: ComposeLab) -> Demo:
     return Demo(lab.service_ip("bind-demo", "public"), lab.service_ip("bind-demo", "private"))
 
 
-# Host numbers of this module (other modules use .50/.51 and .70-.74): public .90, private .90 and .91.
+# Host numbers of this module (other modules use .50/.51, .70-.74 and .79): public .90, private .90 and .91.
 @pytest.fixture(scope="module")
 def private_host(lab: ComposeLab) -> Iterator[ClientHost]:
     host = lab.client_host("private", 90)

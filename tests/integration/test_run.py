@@ -86,7 +86,7 @@ def host_gone(lab: ComposeLab, name: str, timeout: float = 20) -> bool:
 def test_server_and_client_on_two_hosts_write_into_the_folder(lab: ComposeLab, tmp_path: Path) -> None:
     (tmp_path / "server.py").write_text(SERVER)
     (tmp_path / "client.py").write_text(CLIENT)
-    server_ip = lab.settings.subnet_ip("public", 70)
+    server_ip = lab.settings.subnet_ip("public", 79)  # an address no other module of the session takes
     server = socketlab_run(tmp_path, "server.py", "--once", "--ip", server_ip)
     try:
         wait_for_line(server, "ready")
