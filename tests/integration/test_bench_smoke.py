@@ -52,6 +52,12 @@ def bench_lab(lab: ComposeLab) -> Iterator[ComposeLab]:
 
 THROUGHPUT_KEYS = {"requests_per_s", "mib_per_s"}
 
+SMOKE_ECHO_TARGETS = ("iterative", "fork", "thread", "select", "epoll-et", "uvloop", "c-epoll")
+"""Every case of the echo suite runs on one model of each kind (one at a time, a process, a thread, a
+readiness loop, the two peers); `--quick` below runs the others, and the unit tests every driver."""
+
+QUICK_TARGETS = ("epoll", "c-epoll", "poll", "asyncio")
+
 
 def throughput(result: CaseResult) -> float:
     return max(result.metrics.get(key, 0.0) for key in THROUGHPUT_KEYS)
@@ -69,7 +75,8 @@ def well_formed(result: CaseResult, suite: str) -> None:
 @pytest.mark.parametrize("suite", sorted(SUITES))
 def test_every_case_of_the_suite_runs_with_sane_results(suite: str, bench_lab: ComposeLab) -> None:
     module = importlib.import_module(f"socketlab.bench.{SUITES[suite]}")
-    ctx = BenchContext(bench_lab.settings, bench_lab.docker, quick=True, repetitions=1)
+    ctx = BenchContext(bench_lab.settings, bench_lab.docker, quick=True, repetitions=1,
+                       targets=SMOKE_ECHO_TARGETS if suite == "echo" else ())
     try:
         results = module.run(ctx)
     finally:
@@ -168,13 +175,13 @@ def test_quick_mode_builds_nothing_and_shows_each_model(bench_lab: ComposeLab,
     monkeypatch.setenv("SOCKETLAB_BENCH_QUICK_SECONDS", "0.5")
     before = lab_images(bench_lab)
     console = Console(record=True, width=200)
-    results = run_quick(("epoll", "c-epoll"), console)
+    results = run_quick(QUICK_TARGETS, console)
     text = console.export_text()
     assert lab_images(bench_lab) == before
     assert re.search(r"this takes about \d+ s", text) and text.index("takes about") < text.index("req/s")
     by_key = {(r.case, r.target): r.metrics for r in results}
-    assert set(by_key) >= {(case, model) for case in (THROUGHPUT, C10K) for model in ("epoll", "c-epoll")}
-    for model in ("epoll", "c-epoll"):
+    assert set(by_key) >= {(case, model) for case in (THROUGHPUT, C10K) for model in QUICK_TARGETS}
+    for model in QUICK_TARGETS:
         throughput = by_key[(THROUGHPUT, model)]
         assert throughput["errors"] == 0 and throughput["requests_per_s"] > 0, throughput
         assert throughput["server_cpu_us_per_request"] > 0 and 0 <= throughput["client_cpu_share"] <= 1.5
