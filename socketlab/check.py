@@ -52,8 +52,9 @@ def live_matrix(settings: LabSettings, client: docker.DockerClient | None = None
                    "public client routed at the router": intruder.ip}
         return run_matrix(demo, probers, sources, nat_address=router)
     finally:
-        for container in client.containers.list(all=True, filters={"label": "socketlab.check=" + token[
-                "socketlab.check"]}):
+        # sparse: no inspect per container, so a host gone meanwhile cannot turn a Ctrl-C into a NotFound
+        for container in client.containers.list(all=True, sparse=True,
+                                                filters={"label": "socketlab.check=" + token["socketlab.check"]}):
             with contextlib.suppress(docker.errors.NotFound):
                 container.remove(force=True)
 

@@ -8,7 +8,11 @@ so programs can be executed on them with `docker exec`.
 from __future__ import annotations
 
 import secrets
+import signal
 import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import docker
@@ -79,6 +83,23 @@ def client_hostname(network: str, host_number: int | None) -> str:
     return f"client-{network}-{secrets.token_hex(2)}"
 
 
+@contextmanager
+def interrupt_deferred() -> Iterator[None]:
+    """Hold Ctrl-C until the block ends (in the main thread).
+
+    Interrupted mid-request, the engine still creates the container after the
+    client gave up, too late for any clean-up to see it: a host left behind.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def start_client_host(
     client: docker.DockerClient,
     settings: LabSettings,
@@ -94,18 +115,19 @@ def start_client_host(
     ip = settings.subnet_ip(network, host_number) if host_number is not None else None
     run_kwargs.setdefault("hostname", client_hostname(network, host_number))
     run_kwargs["environment"] = {**settings.host_env(network), **(run_kwargs.get("environment") or {})}
-    container = client.containers.run(
-        image or settings.client_image,
-        ["sleep", "infinity"],
-        detach=True,
-        init=True,
-        network=net,
-        networking_config={net: EndpointConfig(client.api.api_version, ipv4_address=ip)} if ip else None,
-        cap_add=["NET_ADMIN", "NET_RAW"],
-        labels={"com.docker.compose.project": settings.project, "socketlab.model": "client",
-                "socketlab.system": "client host", **(labels or {})},
-        **run_kwargs,
-    )
+    with interrupt_deferred():
+        container = client.containers.run(
+            image or settings.client_image,
+            ["sleep", "infinity"],
+            detach=True,
+            init=True,
+            network=net,
+            networking_config={net: EndpointConfig(client.api.api_version, ipv4_address=ip)} if ip else None,
+            cap_add=["NET_ADMIN", "NET_RAW"],
+            labels={"com.docker.compose.project": settings.project, "socketlab.model": "client",
+                    "socketlab.system": "client host", **(labels or {})},
+            **run_kwargs,
+        )
     container.reload()
     actual_ip = container.attrs["NetworkSettings"]["Networks"][net]["IPAddress"]
     host = ClientHost(container, actual_ip, network)

@@ -7,9 +7,8 @@ it does so without a busy loop (CPU measured on its host); echo; a client that c
 and says nothing is dropped after its timeout (it sees the server close), and the next
 client is served.
 """
-import dataclasses
-
 from socketlab.lessons.servers import LISTEN_TIMEOUT, PORT, TEXTS, EchoServer, Text, spinning
+from socketlab.lessons.verdict import failed
 
 IDLE_SECONDS = 3.0
 
@@ -46,13 +45,23 @@ UNCAUGHT = ("设置为非阻塞以后，没有客户端时 accept 立即抛出 B
             "try/except BlockingIOError")
 
 
+def uncaught(server) -> list:
+    """The verdict that names the mistake when the program died of an uncaught BlockingIOError.
+
+    Whether it was seen listening before it died is a race; the cause is the same either way.
+    """
+    if "BlockingIOError" not in server.server.errors():
+        return []
+    return [failed("程序因为没有捕获的 BlockingIOError 退出了", "the program died of an uncaught BlockingIOError",
+                   *UNCAUGHT, server.crash(), key="uncaught")]
+
+
 def check(run, program):
     server = EchoServer(run, program, TEXTS_BLOCKING)
     listen = run.listening(server.server, PORT, timeout=LISTEN_TIMEOUT)
-    if not listen.passed and "BlockingIOError" in server.server.errors():
-        listen = dataclasses.replace(listen, hint_zh=UNCAUGHT[0], hint_en=UNCAUGHT[1])
     yield listen
     if not listen.passed:
+        yield from uncaught(server)
         return
     lines = len(server.server.output().splitlines())
     usage = server.look("usage", IDLE_SECONDS, PORT)
@@ -60,6 +69,7 @@ def check(run, program):
     verdict = IDLE.verdict(printed >= 2, "idle", server.crash(), lines=printed, seconds=IDLE_SECONDS)
     yield verdict
     if not verdict.passed:
+        yield from uncaught(server)
         return
     verdict = CPU.verdict(bool(usage) and not spinning(usage), "cpu", cpu=usage.get("cpu", 0.0),
                           running=usage.get("running", 0.0))
