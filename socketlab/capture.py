@@ -21,6 +21,8 @@ Example, the notes' three-way handshake and four-way close (1.3.1)::
 from __future__ import annotations
 
 import argparse
+import contextlib
+import secrets
 import signal
 import subprocess
 import sys
@@ -28,6 +30,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import docker
 from rich.console import Console
 from socketlab_common.probe import PROBE_SOURCE
 
@@ -51,7 +54,7 @@ def capture_filter(bpf: list[str] | None, with_probes: bool = False) -> list[str
 
 def capture_argv(container_id: str, *, interface: str = "any", count: int | None = None,
                  duration: float | None = None, bpf: list[str] | None = None, project: str = "",
-                 image: str = "socketlab/client:latest", with_probes: bool = False) -> list[str]:
+                 image: str = "socketlab/client:latest", with_probes: bool = False, run_id: str = "") -> list[str]:
     """The `docker run` line: tcpdump in the namespace of `container_id`, pcap on stdout."""
     tcpdump = ["tcpdump", "-n", "-U", "-i", interface, "-w", "-"]
     if count:
@@ -62,7 +65,8 @@ def capture_argv(container_id: str, *, interface: str = "any", count: int | None
         tcpdump = ["timeout", "-s", "INT", f"{duration:g}", *tcpdump]
     return ["docker", "run", "--rm", "--init", "--network", f"container:{container_id}",
             "--cap-add", "NET_RAW", "--cap-add", "NET_ADMIN",
-            "--label", f"socketlab.capture={project}", image, *tcpdump]
+            "--label", f"socketlab.capture={project}", "--label", f"socketlab.capture.run={run_id}",
+            image, *tcpdump]
 
 
 @dataclass
@@ -71,16 +75,30 @@ class RunningCapture:
 
     process: subprocess.Popen
     path: Path | None
+    run_id: str = ""
 
     def stop(self, timeout: float = 15) -> int:
         """Stop like Ctrl-C (tcpdump flushes its last packets) and wait for the end."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
         try:
-            return self.process.wait(timeout)
+            code = self.process.wait(timeout)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            return self.process.wait()
+            code = self.process.wait()
+        self.remove_container()
+        return code
+
+    def remove_container(self) -> None:
+        """`docker run --rm` removes it, unless the docker client was stopped before its container:
+        then it would sniff on, unseen. By its run label, whatever is left goes."""
+        if not self.run_id:
+            return
+        client = docker.from_env()
+        for container in client.containers.list(all=True, sparse=True,
+                                                filters={"label": f"socketlab.capture.run={self.run_id}"}):
+            with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
+                container.remove(force=True)
 
 
 def start_capture(settings: LabSettings, service: str, output: Path | None, *, interface: str = "any",
@@ -90,8 +108,10 @@ def start_capture(settings: LabSettings, service: str, output: Path | None, *, i
     lab = Lab(settings)
     # `socketlab run FILE.py --name server` hosts are captured by that name too
     container = run_host_container(lab, service) or lab.service_container(service)
+    run_id = secrets.token_hex(4)
     argv = capture_argv(container.id, interface=interface, count=count, duration=duration, bpf=bpf,
-                        project=settings.project, image=settings.client_image, with_probes=with_probes)
+                        project=settings.project, image=settings.client_image, with_probes=with_probes,
+                        run_id=run_id)
     sink = open(output, "wb") if output is not None else sys.stdout.buffer  # closed below: the child has it
     try:
         # Own session: a terminal's Ctrl-C reaches us once, and we forward it once.
@@ -99,7 +119,7 @@ def start_capture(settings: LabSettings, service: str, output: Path | None, *, i
     finally:
         if output is not None:
             sink.close()
-    return RunningCapture(process, output)
+    return RunningCapture(process, output, run_id)
 
 
 def describe(path: Path) -> str:
@@ -144,6 +164,8 @@ def cmd_capture(settings: LabSettings, args: argparse.Namespace) -> int:
         code = running.process.wait()
     except KeyboardInterrupt:
         code = running.stop()
+    else:
+        running.remove_container()
     if output is not None:
         for line in packet_lines(output):
             console.print(line, highlight=False)

@@ -187,8 +187,9 @@ def test_ctrl_c_ends_each_long_running_command_cleanly(lab: ComposeLab, tmp_path
             if cmd.proc.poll() is None:
                 cmd.proc.kill()
                 cmd.proc.wait()
-    # Interrupted mid-work, check and top leave no helper container behind.
+    # Interrupted mid-work, check, top and capture leave no helper container behind.
     leftovers = lab.docker.containers.list(all=True, filters={"label": ["socketlab.check"]})
+    leftovers += lab.docker.containers.list(all=True, filters={"label": [f"socketlab.capture={lab.settings.project}"]})
     leftovers += lab.docker.containers.list(all=True, filters={"label": [f"socketlab.watch={lab.settings.project}"]})
     deadline = time.monotonic() + WAIT
     while leftovers and time.monotonic() < deadline:
