@@ -184,8 +184,9 @@ def check(run: Checkup, program):
                      "停表之前 join 每个线程：计时要等它们全部结束",
                      "join every thread before you stop the clock", shown, key="threads")
     # Serial runs first, while the checker is still starting its watch: a busy moment there slows it
-    # alone. So threads count as "much faster" only when they also beat the processes' pace on these cores.
-    elif not busy and threads < 0.6 * serial and threads < 0.7 * processes * min(cores, WORKERS):
+    # alone. So threads count as "much faster" only when they also beat the processes, which no
+    # CPU-bound threads under the GIL can.
+    elif not busy and threads < 0.6 * serial and threads < 0.7 * processes:
         yield failed(f"4 个线程比串行快了很多（{threads:.2f} 秒对 {serial:.2f} 秒）：它们做的是同样的工作吗？",
                      f"4 threads were much faster than serial ({threads:.2f} s against {serial:.2f} s): same work?",
                      "每个线程做和串行一次一样的 count(N)；有 GIL，计算密集的线程不会更快",
