@@ -161,26 +161,30 @@ def host_ports(ports: list[str]) -> list[str]:
     return lines
 
 
-def _parse_published(spec: str) -> tuple[str, int, int, str] | None:
-    """``h:18021→21/tcp`` as (host, published, target, proto); None for any other shape."""
-    try:
-        left, right = spec.split("→")
-        host, _, published = left.rpartition(":")
-        target, _, proto = right.partition("/")
-        return host, int(published), int(target), proto
-    except ValueError:
-        return None
-
-
 def _parsed_published(ports: list[str]) -> list[tuple[str, int, int, str]]:
-    return [entry for spec in ports if (entry := _parse_published(spec)) is not None]
+    parsed = []
+    for spec in ports:
+        try:
+            left, right = spec.split("→")
+            host, _, published = left.rpartition(":")
+            target, _, proto = right.partition("/")
+            parsed.append((host, int(published), int(target), proto))
+        except ValueError:
+            continue
+    return parsed
 
 
 def compact_published(ports: list[str]) -> list[str]:
     """Collapse runs like ``h:18100→18100/tcp, h:18101→18101/tcp`` into ``h:18100-18101→18100-18101/tcp``."""
-    parsed = _parsed_published(ports)
-    if len(parsed) != len(ports):
-        return ports  # not the shape we know: show as it is
+    parsed = []
+    for spec in ports:
+        try:
+            left, right = spec.split("→")
+            host, _, published = left.rpartition(":")
+            target, _, proto = right.partition("/")
+            parsed.append((host, int(published), int(target), proto))
+        except ValueError:
+            return ports  # not the shape we know: show as it is
     runs: list[list[tuple[str, int, int, str]]] = []
     for entry in sorted(parsed, key=lambda e: (e[0], e[3], e[1])):
         last = runs[-1][-1] if runs else None

@@ -25,9 +25,8 @@ def root(tmp_path: Path) -> Path:
     return make_root(tmp_path)
 
 
-def running(root: Path, model: str, timeouts: Timeouts | None = None, **options) -> Iterator[WebServer]:
-    server = WebServer(host="127.0.0.1", port=0, html=str(root), model=model, timeouts=timeouts, access_log=None,
-                       **options)
+def running(root: Path, model: str, timeouts: Timeouts | None = None) -> Iterator[WebServer]:
+    server = WebServer(host="127.0.0.1", port=0, html=str(root), model=model, timeouts=timeouts, access_log=None)
     thread = threading.Thread(target=server.start)
     thread.start()
     try:
@@ -148,7 +147,16 @@ LINGER_MODELS = ["select", "poll", "epoll", "epoll-et", "asyncio", "thread", "it
 
 @pytest.fixture(params=LINGER_MODELS)
 def lingering_server(request: pytest.FixtureRequest, root: Path) -> Iterator[WebServer]:
-    yield from running(root, request.param, lingering=Lingering(time=5, timeout=2, max_bytes=16 * 1024 * 1024))
+    server = WebServer(host="127.0.0.1", port=0, html=str(root), model=request.param, access_log=None,
+                       lingering=Lingering(time=5, timeout=2, max_bytes=16 * 1024 * 1024))
+    thread = threading.Thread(target=server.start)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        thread.join(10)
+        assert not thread.is_alive()
 
 
 @pytest.mark.parametrize("case", ["long-line", "big-body"])
