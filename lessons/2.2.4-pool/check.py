@@ -1,12 +1,13 @@
 """Checker of lesson 2.2.4-pool: a folder copied whole by the processes of a Pool.
 
 The checker makes a folder `data` of 20 files of random bytes (one empty, one with a
-Chinese name, up to 300 KB each: new each time, so nothing can be hard-coded) in the
-program's working directory, and types its name on the program's stdin, as the notes'
-program asks for it with input(). The copy must appear as `data-备份`, every file byte for
-byte (sha256, on the program's host). Its tree is sampled every 20 ms from before it starts
-(start(watch=True)): at least two pool processes, children of the program, existed at once,
-and the PIDs the program prints (`a.bin 拷贝完成 PID=57`) are theirs, not the parent's.
+Chinese name, up to 1 MB each so that the pool lives long enough to be seen at work; new
+each time, so nothing can be hard-coded) in the program's working directory, and types its
+name on the program's stdin, as the notes' program asks for it with input(). The copy must
+appear as `data-备份`, every file byte for byte (sha256, on the program's host). Its tree is
+sampled every 20 ms from before it starts (start(watch=True)): at least two pool processes,
+children of the program, existed at once, and the PIDs the program prints
+(`a.bin 拷贝完成 PID=57`) are theirs, not the parent's.
 The program must end by itself, status 0.
 """
 import hashlib
@@ -31,7 +32,7 @@ def make_files(folder: Path) -> dict[str, str]:
     names = [f"f{i:02d}.bin" for i in range(FILES - 2)] + ["empty.txt", "进程池.txt"]
     digests = {}
     for number, name in enumerate(names):
-        size = 0 if name == "empty.txt" else int.from_bytes(os.urandom(3)) % 300_000 + number
+        size = 0 if name == "empty.txt" else int.from_bytes(os.urandom(3)) % 1_000_000 + number
         data = os.urandom(size)
         (folder / name).write_bytes(data)
         digests[name] = hashlib.sha256(data).hexdigest()

@@ -99,7 +99,7 @@ class Program:
         self._err = bytearray()
         self._lock = threading.Lock()
         self._watch = watch
-        command = program_command(path.name, args, self.pidfile, env)
+        command = program_command(path.name, args, self.pidfile, env, watched=watch is not None)
         self.process = subprocess.Popen(["docker", "exec", "-i", host.id, "sh", "-c", command],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self._readers = [threading.Thread(target=self._drain, args=(self.process.stdout, self._out), daemon=True),
@@ -282,17 +282,26 @@ class Program:
         return "\n".join(parts)
 
 
-def program_command(name: str, args: tuple[str, ...], pidfile: str, env: dict[str, str] | None = None) -> str:
+WATCHED_NICENESS = 10  # a watched program yields its host's CPU to the watch (see program_command)
+
+
+def program_command(name: str, args: tuple[str, ...], pidfile: str, env: dict[str, str] | None = None,
+                    watched: bool = False) -> str:
     """The shell line that runs /work/`name` as `python3 -u` in the scratch folder, its pid in `pidfile`.
 
     `env` adds environment variables (PYTHONFAULTHANDLER=1, say, so that a
     checker can ask a hung program where its threads are stuck); `exec`
-    keeps the pid the program's own.
+    keeps the pid the program's own (`nice` and `env` exec in turn).
+    A `watched` program runs niced: on a busy machine the watch, which
+    sleeps 20 ms between looks, would otherwise wait behind the very
+    processes it counts, and a pool that lives a tenth of a second could
+    pass unseen. Niced, the program only runs a little longer there.
     """
     assignments = [f"{key}={value}" for key, value in (env or {}).items()]
     runner = ["env", *assignments] if assignments else []
+    polite = ["nice", "-n", str(WATCHED_NICENESS)] if watched else []
     return (f"echo $$ > {pidfile}; cd {WORKDIR} && exec "
-            + shlex.join([*runner, "python3", "-u", f"/work/{name}", *args]))
+            + shlex.join([*polite, *runner, "python3", "-u", f"/work/{name}", *args]))
 
 
 def wait_port(host: ClientHost, port: int, proto: str = "tcp", timeout: float = 10, pidfile: str = "") -> bool:

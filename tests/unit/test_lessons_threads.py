@@ -29,6 +29,11 @@ def test_program_command_adds_the_environment_and_keeps_exec() -> None:
     assert shlex.split(program_command("x.py", (), "/p").split(" && exec ", 1)[1]) == ["python3", "-u", "/work/x.py"]
 
 
+def test_a_watched_program_runs_niced_under_its_own_pid() -> None:
+    words = shlex.split(program_command("x.py", (), "/p", watched=True).split(" && exec ", 1)[1])
+    assert words[:3] == ["nice", "-n", "10"] and words[3:] == ["python3", "-u", "/work/x.py"]
+
+
 def own_threads() -> list[ThreadInfo]:
     text = ""
     for tid in os.listdir("/proc/self/task"):
