@@ -26,7 +26,7 @@ if ! docker compose version >/dev/null 2>&1; then
   docker compose version
 fi
 
-if ! docker image inspect "${SOCKETLAB_BASE_IMAGE:-socketlab/base:bookworm}" >/dev/null 2>&1; then
+if ! scripts/build-base-image.sh --current; then
   echo "== base image"
   if ! command -v debootstrap >/dev/null && [[ $EUID -eq 0 ]]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null

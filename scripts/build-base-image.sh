@@ -1,17 +1,28 @@
 #!/usr/bin/env bash
 # Build socketlab/base:bookworm without any registry: debootstrap a minimal
-# Debian with python3 from the mirror this host's apt already uses, trim it,
-# and `docker import` it. Skips the work when the image already exists
-# (pass --force to rebuild). Needs root (debootstrap) and a Docker engine.
+# Debian with python3 and procps (so `docker compose exec echo-fork ps -eLf`
+# shows a service's processes and threads) from the mirror this host's apt
+# already uses, trim it, and `docker import` it. Skips the work when the image
+# already exists with these packages (an older base without them is rebuilt).
+#   --current  only say (exit status 0 or 1) whether the image is present and current
+#   --force    rebuild it anyway
+# Needs root (debootstrap) and a Docker engine.
 set -euo pipefail
 
 IMAGE="${SOCKETLAB_BASE_IMAGE:-socketlab/base:bookworm}"
 SUITE="${SOCKETLAB_BASE_SUITE:-bookworm}"
+PACKAGES="python3,procps"
 
-if [[ "${1:-}" != "--force" ]] && docker image inspect "$IMAGE" >/dev/null 2>&1; then
-  echo "base image $IMAGE already present"
-  exit 0
-fi
+current() {
+  [[ "$(docker image inspect -f '{{index .Config.Labels "org.socketlab.base.packages"}}' "$IMAGE" 2>/dev/null)" \
+     == "$PACKAGES" ]]
+}
+
+case "${1:-}" in
+  --current) current; exit ;;
+  --force) ;;
+  *) if current; then echo "base image $IMAGE already present"; exit 0; fi ;;
+esac
 
 # The first Debian archive URI in the host's apt sources (deb822 or one-line style),
 # skipping the security archive, which holds no full suite.
@@ -34,7 +45,7 @@ ROOTFS="$(mktemp -d /tmp/socketlab-rootfs.XXXXXX)"
 trap 'rm -rf "$ROOTFS"' EXIT
 
 echo "debootstrap $SUITE from $MIRROR (about a minute)"
-debootstrap --variant=minbase --include=python3 "$SUITE" "$ROOTFS" "$MIRROR" >"$ROOTFS.log" 2>&1 \
+debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$ROOTFS" "$MIRROR" >"$ROOTFS.log" 2>&1 \
   || { tail -n 30 "$ROOTFS.log" >&2; exit 1; }
 rm -f "$ROOTFS.log"
 
@@ -47,5 +58,6 @@ printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n' >"$R
 tar -C "$ROOTFS" -c . | docker import \
   --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   --change 'ENV LANG=C.UTF-8' \
-  --change 'CMD ["/bin/bash"]' - "$IMAGE" >/dev/null
+  --change 'CMD ["/bin/bash"]' \
+  --change "LABEL org.socketlab.base.packages=$PACKAGES" - "$IMAGE" >/dev/null
 echo "built $IMAGE ($(docker image inspect -f '{{.Size}}' "$IMAGE" | awk '{printf "%.0f MB", $1/1e6}'))"

@@ -12,7 +12,7 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
 import docker
-from docker.errors import BuildError, ImageNotFound
+from docker.errors import BuildError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -22,12 +22,12 @@ from .settings import REPO_ROOT, LabSettings
 BASE_IMAGE = os.environ.get("SOCKETLAB_BASE_IMAGE", "socketlab/base:bookworm")
 
 
-def ensure_base_image(client: docker.DockerClient, console: Console) -> None:
-    try:
-        client.images.get(BASE_IMAGE)
-    except ImageNotFound:
+def ensure_base_image(console: Console) -> None:
+    """Build the base image unless it is present with the packages the script installs (it knows which)."""
+    script = str(REPO_ROOT / "scripts" / "build-base-image.sh")
+    if subprocess.run([script, "--current"], check=False).returncode != 0:
         console.print(f"[bold]building base image {BASE_IMAGE} with debootstrap (about a minute)")
-        subprocess.run([str(REPO_ROOT / "scripts" / "build-base-image.sh")], check=True)
+        subprocess.run([script], check=True)
 
 
 LAB_PROFILES = ("client",)
@@ -46,7 +46,7 @@ def build_images(settings: LabSettings, console: Console | None = None, quiet: b
     """Build the images of the default services and of `profiles` (cached layers make repeats fast)."""
     console = console or Console(stderr=True, quiet=quiet)
     client = docker.from_env()
-    ensure_base_image(client, console)
+    ensure_base_image(console)
     builds = image_builds(settings, profiles)
     with Progress(
         SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),

@@ -2,6 +2,7 @@
 
 * `socketlab top --json`: 20 clients make 20 fork children, 20 more threads,
   and one select process holding 20 connections;
+* plain `ps` inside a service (docker compose exec echo-fork ps) sees the same;
 * a capture of one `nc` session holds one handshake, and the service's log one
   connection line, though a health check ran meanwhile;
 * `ps` and `topology` at 80 columns: nothing cut, the FTP pool one range;
@@ -58,6 +59,24 @@ def clients_of(ip: str, count: int = CLIENTS) -> Iterator[list[socket.socket]]:
             assert got == want
         yield socks
 
+
+
+def ps_in(lab: ComposeLab, service: str, columns: str) -> list[list[str]]:
+    """`ps -eL -o COLUMNS` run inside the service's own container (as `docker compose exec` would)."""
+    result = lab.service_container(service).exec_run(["ps", "-eL", "--no-headers", "-o", columns])
+    assert result.exit_code == 0, result.output.decode(errors="replace")
+    return [line.split() for line in result.output.decode().splitlines()]
+
+
+def test_plain_ps_inside_a_service_sees_its_children_and_threads(lab: ComposeLab) -> None:
+    with clients_of(lab.service_ip("echo-fork"), 3), clients_of(lab.service_ip("echo-thread"), 3):
+        fork = ps_in(lab, "echo-fork", "pid,ppid,comm")
+        thread = ps_in(lab, "echo-thread", "pid,tid,comm")
+    server = next(pid for pid, ppid, comm in fork if comm == "python3" and ppid == "1")  # under docker-init
+    children = {pid for pid, ppid, comm in fork if comm == "python3" and ppid == server}
+    assert len(children) == 3, fork
+    pythons = [row for row in thread if row[2] == "python3"]
+    assert len({pid for pid, _, _ in pythons}) == 1 and len(pythons) >= 4, thread
 
 def test_top_shows_what_each_model_does_with_20_clients(lab: ComposeLab) -> None:
     services = ("echo-fork", "echo-thread", "echo-select")
