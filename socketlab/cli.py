@@ -17,7 +17,7 @@ from rich.console import Console
 from .argtypes import LabArgumentParser
 from .classroom import class_lines
 from .compose import run_compose
-from .errors import LabError, explain_docker_error
+from .errors import LAB_NOT_UP, LabError, explain_docker_error
 from .hosts import client_hostname
 from .images import EVERY_PROFILE, build_images
 from .lab import Lab
@@ -59,7 +59,7 @@ def cmd_down(settings: LabSettings, _args: argparse.Namespace) -> int:
 def cmd_ps(settings: LabSettings, _args: argparse.Namespace) -> int:
     rows = lab_hosts(settings)
     if not rows:
-        console.print(f"no containers in project {settings.project!r}; run `socketlab up`")
+        console.print(LAB_NOT_UP.format(project=settings.project))
         return 1
     console.print(hosts_table(rows, f"socketlab ({settings.project})", console.width))
     return 0

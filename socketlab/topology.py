@@ -14,6 +14,7 @@ import docker
 from rich import box
 from rich.table import Table
 
+from .errors import LAB_NOT_UP
 from .settings import LabSettings
 
 
@@ -299,7 +300,7 @@ def cmd_topology(settings: LabSettings, args) -> int:
         return 0
     rows = lab_hosts(settings)
     if not rows:
-        console.print(f"no containers in project {settings.project!r}; run `socketlab up`")
+        console.print(LAB_NOT_UP.format(project=settings.project))
         return 1
     networks = lab_networks(settings)
     if args.mermaid:
