@@ -186,7 +186,7 @@ def publish(document: dict, out: Path, out_console: Console) -> None:
     """Results files, plots and the table for one document."""
     json_path, csv_path = write_results(out, document)
     plots = write_plots(document["summary"], out)
-    out_console.print(rich_table(document["summary"]))
+    out_console.print(rich_table(document["summary"], width=out_console.width))
     for target in document.get("targets", []):
         out_console.print(f"{target.get('suite', 'echo')} target {target['target']}: {target['measured']} "
                           f"(goal {target['goal']}) met: {target['met']}")
@@ -237,6 +237,6 @@ def cmd_report(_settings: LabSettings, args: argparse.Namespace) -> int:
         DOCS_DIR.mkdir(parents=True, exist_ok=True)
         for png in results_dir.glob("*.png"):
             shutil.copy(png, DOCS_DIR / png.name)
-    console.print(rich_table(rows))
+    console.print(rich_table(rows, width=console.width))
     _fill_markdown(document, args.markdown)
     return 0

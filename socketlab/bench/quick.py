@@ -16,6 +16,7 @@ import time
 
 import docker
 import docker.errors
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -27,8 +28,8 @@ from ..lab import Lab
 from ..settings import LabSettings
 from . import echo, stack
 from .model import BenchContext, CaseResult
-from .report import c10k_verdict, client_cpu, find, median, summary_rows
-from .suites import ECHO_SERVICES
+from .report import c10k_verdict, client_share, find, median, summary_rows
+from .suites import CLIENT_BOUND, ECHO_SERVICES
 
 OWN_STACK_START_S = 30.0
 """Starting a stack of echo services and waiting for their health checks (an estimate)."""
@@ -117,23 +118,34 @@ def run_quick(targets: tuple[str, ...], console: Console) -> list[CaseResult]:
 
 
 def quick_table(results: list[CaseResult]) -> Table:
-    """Per model: QPS and p99 at 1 KiB, server CPU per request against the C loop, and the C10K case."""
+    """Per model: QPS and p99 at 1 KiB, server CPU per request against the C loop, and the C10K case.
+
+    Nine narrow columns, headers on two lines and no vertical rules, so that it
+    reads whole at 80 columns; what the columns mean is said under it.
+    """
     rows = summary_rows(results)
     floor_row = find(rows, "echo", THROUGHPUT, "c-epoll")
     floor = median(floor_row, "server_cpu_us_per_request") if floor_row else math.nan
-    table = Table(title=f"echo, {THROUGHPUT} at 10 connections (µs/req: server CPU per request; "
-                        f"client: load generator's CPU share) and {C10K}", title_justify="left")
-    for name in ("model", "req/s", "p99 ms", "µs/req", "× C", "client", "C10K held", "C10K p99", "verdict"):
-        table.add_column(name, justify="left" if name in ("model", "verdict") else "right", no_wrap=True)
+    table = Table(title=f"echo: {THROUGHPUT} at 10 connections, and {C10K}", title_justify="left",
+                  box=box.SIMPLE_HEAD, pad_edge=False,
+                  caption="µs/req: the server's CPU time per request; × C: that against the C epoll loop; "
+                          "client: the load generator's share of its core (* over "
+                          f"{CLIENT_BOUND:g}: it, not the server, set the pace)",
+                  caption_justify="left")
+    for name in ("model", "req/s", "p99\nms", "µs/\nreq", "× C", "client", "C10K\nheld", "C10K\np99 ms",
+                 "C10K"):
+        table.add_column(name, justify="left" if name in ("model", "C10K") else "right", no_wrap=True)
     for model in ALL_NAMES:
         qps, c10k = find(rows, "echo", THROUGHPUT, model), find(rows, "echo", C10K, model)
         if qps is None and c10k is None:
             continue
         cost = median(qps, "server_cpu_us_per_request") if qps else math.nan
         times = cost / floor if floor and not math.isnan(floor) else math.nan
+        share = client_share(qps) if qps else math.nan
         table.add_row(model, _n(median(qps, "requests_per_s")) if qps else "-",
                       _n(median(qps, "p99_ms"), 2) if qps else "-", _n(cost, 1),
-                      "-" if math.isnan(times) else f"{times:.1f}×", client_cpu(qps) if qps else "-",
+                      "-" if math.isnan(times) else f"{times:.1f}×",
+                      _n(share, 2) + ("*" if share > CLIENT_BOUND else ""),
                       _n(median(c10k, "connections")) if c10k else "-", _n(median(c10k, "p99_ms"), 1) if c10k else "-",
                       c10k_verdict(c10k) if c10k else "-")
     return table

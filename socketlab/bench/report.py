@@ -16,7 +16,10 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
 
+from rich import box
+from rich.console import Group
 from rich.table import Table
+from rich.text import Text
 
 from .model import CaseResult
 from .stats import summarize
@@ -99,29 +102,100 @@ def _range(row: dict, metric: str, digits: int = 0) -> str:
     return f"{_fmt(m['median'], digits)} ({_fmt(m['min'], digits)}–{_fmt(m['max'], digits)})"
 
 
-def client_cpu(row: dict) -> str:
-    """The load generator's share of its cores, flagged when it, not the server, set the pace."""
+def client_share(row: dict) -> float:
+    """The load generator's share of its cores (NaN if not measured)."""
     share = median(row, "client_cpu_share")
     if math.isnan(share):  # runs that kept only cores used had their load pinned to one core: the same figure
         share = median(row, "client_cpu")
+    return share
+
+
+def client_cpu(row: dict) -> str:
+    """The load generator's share of its cores, flagged when it, not the server, set the pace."""
+    share = client_share(row)
     if math.isnan(share):
         return "-"
     return f"{share:.2f} client-bound" if share > CLIENT_BOUND else f"{share:.2f}"
 
 
-def rich_table(rows: list[dict], title: str = "socketlab bench") -> Table:
-    table = Table(title=title, title_justify="left")
-    for name, justify in (("suite", "left"), ("case", "left"), ("target", "left"),
-                          ("req/s median (min–max)", "right"), ("MiB/s", "right"), ("p50 ms", "right"),
-                          ("p99 ms", "right"), ("errors", "right"), ("held", "right"),
-                          ("server µs/req", "right"), ("client cpu", "right"), ("notes", "left")):
-        table.add_column(name, justify=justify, overflow="fold")
+WIDE_TABLE = 140
+"""From this many columns on, the terminal tables add p50, the range over repetitions and the notes."""
+
+TERMINAL_COLUMNS = (  # metric, header, digits, only on a wide terminal, only for these suites
+    ("requests_per_s", "req/s", 0, False, ()),
+    ("mib_per_s", "MiB/s", 1, False, ()),
+    ("p50_ms", "p50\nms", 2, True, ()),
+    ("p99_ms", "p99\nms", 2, False, ()),
+    ("errors", "errors", 0, False, ()),
+    ("connections", "held", 0, False, ()),
+    ("delivered_fraction", "deli-\nvered", 3, False, ("chat",)),  # a datagram may be lost: the point there
+    ("server_cpu_us_per_request", "server\nµs/req", 1, False, ()),
+    ("server_cpu_ms", "server\ncpu ms", 0, False, ()),
+)
+
+
+def is_alias(row: dict, rows: list[dict]) -> bool:
+    """echo's idle-0 is the 1 KiB throughput case under a second name (the idle plot's first point)."""
+    return (row["suite"], row["case"]) == ("echo", "idle-0") and find(rows, "echo", "throughput-1KiB",
+                                                                        row["target"]) is not None
+
+
+def by_case(rows: list[dict]) -> dict[tuple[str, str], list[dict]]:
+    """The rows of each (suite, case), in the order the cases first appear, aliases left out."""
+    cases: dict[tuple[str, str], list[dict]] = {}
     for row in rows:
-        table.add_row(row["suite"], row["case"], row["target"], _range(row, "requests_per_s"),
-                      _fmt(median(row, "mib_per_s"), 1), _fmt(median(row, "p50_ms"), 2),
-                      _fmt(median(row, "p99_ms"), 2), _fmt(worst(row, "errors")), _fmt(median(row, "connections")),
-                      _fmt(median(row, "server_cpu_us_per_request"), 1), client_cpu(row), "; ".join(row["notes"]))
-    return table
+        if not is_alias(row, rows):
+            cases.setdefault((row["suite"], row["case"]), []).append(row)
+    return cases
+
+
+def _cell(row: dict, metric: str, digits: int, wide: bool) -> str:
+    if metric == "errors":
+        return _fmt(worst(row, metric))
+    if metric == "requests_per_s" and wide:
+        return _range(row, metric, digits)
+    return _fmt(median(row, metric), digits)
+
+
+def rich_table(rows: list[dict], title: str = "socketlab bench", width: int = WIDE_TABLE) -> Group:
+    """A small table per case, one row per target, with the columns that case measured.
+
+    So that it reads whole at 80 columns, headers sit on two lines, and the notes
+    follow the tables as numbered lines (a wide terminal shows them in a column).
+    """
+    wide = width >= WIDE_TABLE
+    notes: list[str] = []
+    tables = []
+    for (suite, case), members in by_case(rows).items():
+        table = Table(title=f"{suite} · {case}", title_justify="left", title_style="bold",
+                      box=box.SIMPLE_HEAD, pad_edge=False)
+        table.add_column("target", no_wrap=True)
+        shown = [(metric, header, digits) for metric, header, digits, wide_only, suites in TERMINAL_COLUMNS
+                 if (wide or not wide_only) and (not suites or suite in suites)
+                 and any(metric in r["metrics"] for r in members)]
+        for _, header, _ in shown:
+            table.add_column(header, justify="right", no_wrap=True)
+        measured_client = any(not math.isnan(client_share(r)) for r in members)
+        if measured_client:
+            table.add_column("client\ncpu", justify="right", no_wrap=True)
+        if wide:
+            table.add_column("notes", overflow="fold")
+        for row in members:
+            said = "; ".join(row["notes"])
+            mark = ""
+            if said and not wide:
+                if said not in notes:
+                    notes.append(said)
+                mark = f" [{notes.index(said) + 1}]"
+            cells = [row["target"] + mark, *(_cell(row, metric, digits, wide) for metric, _, digits in shown)]
+            cells += [client_cpu(row).replace(" client-bound", "*")] if measured_client else []
+            cells += [said] if wide else []
+            table.add_row(*cells)
+        tables.append(table)
+    legend = [f"client cpu: the load generator's share of its cores; * over {CLIENT_BOUND:g}: client-bound, "
+              "it and not the server set the pace."]
+    legend += [f"[{number}] {text}" for number, text in enumerate(notes, 1)]
+    return Group(Text(title, style="bold"), *tables, *(Text(line) for line in legend))
 
 
 # ---------------------------------------------------------------- files

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
@@ -83,7 +84,8 @@ def test_the_report_flags_a_client_bound_case() -> None:
     assert (flagged["measured"], flagged["met"]) == ("0.90 (c-epoll)", "no")
     console = Console(record=True, width=300)
     console.print(report.rich_table(rows))
-    assert "0.90 client-bound" in console.export_text()
+    text = console.export_text()
+    assert "0.90*" in text and "0.40*" not in text and "* over 0.7: client-bound" in text
     calm = [r for r in sample_results() if r.target != "c-epoll"]
     [ok] = [t for t in report.all_targets(calm) if t["target"].startswith("client CPU") and "1KiB" in t["target"]]
     assert ok["measured"].startswith("0.40 (") and ok["met"] == "yes"
@@ -113,6 +115,21 @@ def test_rich_table_lists_every_row() -> None:
     console.print(report.rich_table(rows))
     text = console.export_text()
     assert "throughput-1KiB" in text and "epoll-et" in text and "1,000 (999–1,001)" in text
+
+
+def test_the_report_table_reads_whole_at_80_columns() -> None:
+    long_note = "held 1 of 10000; 8974 connects refused/timed out; 1025 connected but never served"
+    results = [replace(r, notes=long_note) if r.case == "throughput-1KiB" and r.target == "fork" else r
+               for r in sample_results()]
+    rows = report.summary_rows(results)
+    console = Console(record=True, width=80, color_system=None, file=io.StringIO())
+    console.print(report.rich_table(rows, width=80))
+    text = console.export_text()
+    assert "…" not in text and max(len(line.rstrip()) for line in text.splitlines()) <= 80, text
+    heads = [line.strip() for line in text.splitlines() if line.startswith("echo · ")]
+    assert heads == ["echo · throughput-1KiB", "echo · idle-5000", "echo · c10k-10000"], heads  # idle-0 repeats
+    assert "fork [1]" in text and "[1] held 1 of 10000; 8974 connects" in text and "[2]" not in text, text
+    assert "p50" not in text and "(999–1,001)" not in text   # the wide terminal's extras
 
 
 def test_plots_are_pngs_with_the_cost_plot_first(tmp_path: Path) -> None:
@@ -188,3 +205,18 @@ def test_a_knee_search_compares_the_best_rate_of_each_side() -> None:
     assert (rate["measured"], rate["met"]) == ("50%", "yes")                  # 20000 / 40000
     cpu = targets["relay CPU per datagram delivered vs raw UDP echo"]
     assert (cpu["measured"], cpu["goal"], cpu["met"]) == ("3.12×", "≤ 3×", "no")  # 25 / 8: the lowest of each
+
+
+def test_the_quick_table_reads_whole_at_80_columns() -> None:
+    from socketlab.bench.quick import C10K, THROUGHPUT, quick_table
+
+    quick = [replace(r, case=C10K) if r.case == "c10k-10000" else r for r in sample_results()
+             if r.case in (THROUGHPUT, "c10k-10000")]
+    console = Console(record=True, width=80, color_system=None, file=io.StringIO())
+    console.print(quick_table(quick))
+    text = console.export_text()
+    assert "…" not in text and max(len(line.rstrip()) for line in text.splitlines()) <= 80, text
+    rows = {line.split()[0]: line.split() for line in text.splitlines() if line.split() and line.split()[0] in RPS}
+    assert set(rows) == set(MODELS), text
+    assert rows["epoll"][4] == "3.0×" and rows["c-epoll"][5] == "0.90*" and rows["epoll"][5] == "0.40", text
+    assert rows["epoll"][-1] == "holds" and rows["select"][-1] == "fails", text
