@@ -5,8 +5,9 @@ so the capture runs in a throwaway client-image container that *joins* the
 service's network namespace (``--network container:<id>``): it sees exactly
 the interfaces and packets the service sees, both networks for a multi-homed
 one, without touching the service. tcpdump writes pcap to its stdout
-(``-w - -U``: one flush per packet), which is streamed into a local file that
-Wireshark opens — or to stdout with ``-o -`` (``... -o - | wireshark -k -i -``).
+(``--immediate-mode -U -w -``: each packet read and written out at once),
+which is streamed into a local file that Wireshark opens — or to stdout
+with ``-o -`` (``... -o - | wireshark -k -i -``).
 
 The health checks' traffic (every two seconds, over the service's loopback,
 from the probes' own address) is left out by default, so a capture holds
@@ -55,8 +56,15 @@ def capture_filter(bpf: list[str] | None, with_probes: bool = False) -> list[str
 def capture_argv(container_id: str, *, interface: str = "any", count: int | None = None,
                  duration: float | None = None, bpf: list[str] | None = None, project: str = "",
                  image: str = "socketlab/client:latest", with_probes: bool = False, run_id: str = "") -> list[str]:
-    """The `docker run` line: tcpdump in the namespace of `container_id`, pcap on stdout."""
-    tcpdump = ["tcpdump", "-n", "-U", "-i", interface, "-w", "-"]
+    """The `docker run` line: tcpdump in the namespace of `container_id`, pcap on stdout.
+
+    `--immediate-mode` hands each packet to tcpdump as it arrives: by default
+    libpcap's ring buffer holds packets for up to a second, and a Ctrl-C in
+    that second ends tcpdump with them unread ("0 packets captured, 10
+    received by filter"), so a capture stopped right after a short session
+    would be empty. `-U` then writes each one out at once.
+    """
+    tcpdump = ["tcpdump", "-n", "--immediate-mode", "-U", "-i", interface, "-w", "-"]
     if count:
         tcpdump += ["-c", str(count)]
     tcpdump += capture_filter(bpf, with_probes)

@@ -161,31 +161,30 @@ def host_ports(ports: list[str]) -> list[str]:
     return lines
 
 
-def _parsed_published(ports: list[str]) -> list[tuple[str, int, int, str]]:
-    parsed = []
-    for spec in ports:
-        try:
-            left, right = spec.split("→")
-            host, _, published = left.rpartition(":")
-            target, _, proto = right.partition("/")
-            parsed.append((host, int(published), int(target), proto))
-        except ValueError:
-            continue
-    return parsed
+Published = tuple[str, int, int, str]  # host address, host port, container port, protocol
+
+
+def parse_published(spec: str) -> Published | None:
+    """``127.0.0.1:18021→21/tcp`` as its four parts; None for any other shape."""
+    try:
+        left, right = spec.split("→")
+        host, _, published = left.rpartition(":")
+        target, _, proto = right.partition("/")
+        return (host, int(published), int(target), proto)
+    except ValueError:
+        return None
+
+
+def _parsed_published(ports: list[str]) -> list[Published]:
+    return [parsed for parsed in map(parse_published, ports) if parsed is not None]
 
 
 def compact_published(ports: list[str]) -> list[str]:
     """Collapse runs like ``h:18100→18100/tcp, h:18101→18101/tcp`` into ``h:18100-18101→18100-18101/tcp``."""
-    parsed = []
-    for spec in ports:
-        try:
-            left, right = spec.split("→")
-            host, _, published = left.rpartition(":")
-            target, _, proto = right.partition("/")
-            parsed.append((host, int(published), int(target), proto))
-        except ValueError:
-            return ports  # not the shape we know: show as it is
-    runs: list[list[tuple[str, int, int, str]]] = []
+    parsed = _parsed_published(ports)
+    if len(parsed) != len(ports):
+        return ports  # not the shape we know: show as it is
+    runs: list[list[Published]] = []
     for entry in sorted(parsed, key=lambda e: (e[0], e[3], e[1])):
         last = runs[-1][-1] if runs else None
         if last and (last[0], last[3]) == (entry[0], entry[3]) and (last[1] + 1, last[2] + 1) == entry[1:3]:

@@ -116,19 +116,20 @@ def test_a_capture_and_the_log_hold_the_learners_session_only(lab: ComposeLab, t
     pcap = tmp_path / "one-session.pcap"
     with socketlab_capture(lab, service, pcap, "tcp", "port", "8888", timeout=WAIT) as capture:
         before = _last_health_check(lab, service)
-        since = time.time()
-        talk = alice_host.sh(f"printf 'just me\\n' | nc -N {lab.service_ip(service)} 8888")
-        assert talk.stdout == "just me\n", talk.output
         # A health check must run while we capture, or leaving it out would prove nothing.
         deadline = time.monotonic() + WAIT
         while _last_health_check(lab, service) == before:
             assert time.monotonic() < deadline, "no health check ran during the capture"
             time.sleep(0.2)  # polling Docker's health log for a new entry, bounded
+        since = time.time()
+        talk = alice_host.sh(f"printf 'just me\\n' | nc -N {lab.service_ip(service)} 8888")
+        assert talk.stdout == "just me\n", talk.output
+    # Ctrl-C came right after the session: its packets must be in the file all the same.
     assert capture.process.returncode == 0, capture.stderr
     assert f"health probes (from {PROBE_SOURCE}) are left out" in capture.stderr
     packets = read_capture(pcap.read_bytes()).tcp
     story = connection_story(packets)
-    assert (story["SYN"], story["SYN-ACK"]) == (1, 1), [str(p) for p in packets]
+    assert (story["SYN"], story["SYN-ACK"]) == (1, 1), [str(p) for p in packets] + [capture.stderr]
     assert all(PROBE_SOURCE not in str(p) for p in packets)
     log = lab.service_container(service).logs(since=since).decode(errors="replace")
     connects = [line for line in log.splitlines() if "connect from" in line]
