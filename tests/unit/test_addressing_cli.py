@@ -17,6 +17,7 @@ from socketlab.topology import (
     compact_published,
     declared_topology,
     mermaid,
+    parse_published,
     topology_tree,
 )
 
@@ -87,6 +88,13 @@ def test_published_port_runs_are_collapsed() -> None:
     assert compact_published(ports) == ["127.0.0.1:18021→21/tcp", "127.0.0.1:18100–18129→18100–18129/tcp",
                                         "127.0.0.1:18000→8000/udp"]
     assert compact_published(["odd"]) == ["odd"]
+    assert compact_published(["odd", "127.0.0.1:18021→21/tcp"]) == ["odd", "127.0.0.1:18021→21/tcp"]
+
+
+def test_a_published_port_parses_into_its_four_parts_or_none() -> None:
+    assert parse_published("127.0.0.1:18000→8000/udp") == ("127.0.0.1", 18000, 8000, "udp")
+    assert parse_published("[::1]:18021→21/tcp") == ("[::1]", 18021, 21, "tcp")
+    assert parse_published("127.0.0.1:x→21/tcp") is None and parse_published("21/tcp") is None
 
 
 def test_declared_topology_reads_the_compose_config() -> None:
