@@ -60,7 +60,6 @@ def clients_of(ip: str, count: int = CLIENTS) -> Iterator[list[socket.socket]]:
         yield socks
 
 
-
 def ps_in(lab: ComposeLab, service: str, columns: str) -> list[list[str]]:
     """`ps -eL -o COLUMNS` run inside the service's own container (as `docker compose exec` would)."""
     result = lab.service_container(service).exec_run(["ps", "-eL", "--no-headers", "-o", columns])
@@ -68,18 +67,35 @@ def ps_in(lab: ComposeLab, service: str, columns: str) -> list[list[str]]:
     return [line.split() for line in result.output.decode().splitlines()]
 
 
+def fork_children(lab: ComposeLab, service: str = "echo-fork") -> set[str]:
+    """The PIDs of the fork server's children (zombies too), by plain `ps` inside its container."""
+    rows = ps_in(lab, service, "pid,ppid,comm")
+    server = next(pid for pid, ppid, comm in rows if comm == "python3" and ppid == "1")  # under docker-init
+    return {pid for pid, ppid, _ in rows if ppid == server}
+
+
+def await_no_fork_children(lab: ComposeLab) -> None:
+    """Wait (bounded) until the clients of an earlier test are gone: a child ends a moment after its client."""
+    deadline = time.monotonic() + WAIT
+    while children := fork_children(lab):
+        assert time.monotonic() < deadline, f"echo-fork still has children {children}"
+        time.sleep(0.1)
+
+
 def test_plain_ps_inside_a_service_sees_its_children_and_threads(lab: ComposeLab) -> None:
+    await_no_fork_children(lab)
     with clients_of(lab.service_ip("echo-fork"), 3), clients_of(lab.service_ip("echo-thread"), 3):
-        fork = ps_in(lab, "echo-fork", "pid,ppid,comm")
+        children = fork_children(lab)
         thread = ps_in(lab, "echo-thread", "pid,tid,comm")
-    server = next(pid for pid, ppid, comm in fork if comm == "python3" and ppid == "1")  # under docker-init
-    children = {pid for pid, ppid, comm in fork if comm == "python3" and ppid == server}
-    assert len(children) == 3, fork
+    assert len(children) == 3, children
     pythons = [row for row in thread if row[2] == "python3"]
     assert len({pid for pid, _, _ in pythons}) == 1 and len(pythons) >= 4, thread
+    await_no_fork_children(lab)  # and the server is as we found it
+
 
 def test_top_shows_what_each_model_does_with_20_clients(lab: ComposeLab) -> None:
     services = ("echo-fork", "echo-thread", "echo-select")
+    await_no_fork_children(lab)  # children of an earlier test's clients would be counted too
     with ExitStack() as stack:
         for service in services:
             stack.enter_context(clients_of(lab.service_ip(service)))
