@@ -199,9 +199,12 @@ def test_capture_records_the_handshake_and_the_four_way_close(lab: ComposeLab, t
         talk = alice_host.sh(f"printf 'hello handshake\\n' | nc -N {echo_ip} 8888")
         assert talk.stdout == "hello handshake\n"
         deadline = time.monotonic() + 30
-        while not closed_both_ways(_tcp_so_far(pcap)):
-            assert time.monotonic() < deadline, "the capture never showed a FIN in each direction"
+        while not closed_both_ways(_tcp_so_far(pcap)) and time.monotonic() < deadline:
             time.sleep(0.1)  # polling a growing file for a condition, bounded by the deadline
+    # Judged once the capture has ended, so that a failure shows tcpdump's own counts too.
+    packets = _tcp_so_far(pcap)
+    assert closed_both_ways(packets), ("the capture never showed a FIN in each direction",
+                                       [str(p) for p in packets], capture.stderr)
     assert capture.process.returncode == 0, capture.stderr
     assert "four-way close seen: yes" in capture.stderr
     # Read it back with tcpdump itself on a client host: a real pcap, as Wireshark would open it.
