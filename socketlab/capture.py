@@ -62,9 +62,15 @@ def capture_argv(container_id: str, *, interface: str = "any", count: int | None
     libpcap's ring buffer holds packets for up to a second, and a Ctrl-C in
     that second ends tcpdump with them unread ("0 packets captured, 10
     received by filter"), so a capture stopped right after a short session
-    would be empty. `-U` then writes each one out at once.
+    would be empty. `-U` then writes each one out at once. In that mode the
+    ring has one slot per packet, each as large as the snapshot length:
+    tcpdump's defaults (256 KiB, a 2 MiB buffer) leave 8 slots, and a busy
+    machine drops the 9th packet of a burst ("2 packets dropped by kernel",
+    the last FIN gone). 64 KiB holds any packet of these links whole, and a
+    16 MiB buffer gives some 250 slots.
     """
-    tcpdump = ["tcpdump", "-n", "--immediate-mode", "-U", "-i", interface, "-w", "-"]
+    tcpdump = ["tcpdump", "-n", "--immediate-mode", "-U", "-s", "65535", "-B", "16384",
+               "-i", interface, "-w", "-"]
     if count:
         tcpdump += ["-c", str(count)]
     tcpdump += capture_filter(bpf, with_probes)

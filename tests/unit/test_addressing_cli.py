@@ -27,8 +27,8 @@ def test_capture_joins_the_service_namespace_and_writes_pcap_to_stdout() -> None
     assert argv[:2] == ["docker", "run"] and "container:abc123" in argv
     assert "NET_RAW" in argv and "NET_ADMIN" in argv
     tail = argv[argv.index("socketlab/client:latest") + 1:]
-    assert tail == ["timeout", "-s", "INT", "5", "tcpdump", "-n", "--immediate-mode", "-U", "-i", "any", "-w", "-",
-                    "-c", "20", "tcp", "port", "8888"]
+    assert tail == ["timeout", "-s", "INT", "5", "tcpdump", "-n", "--immediate-mode", "-U", "-s", "65535",
+                    "-B", "16384", "-i", "any", "-w", "-", "-c", "20", "tcp", "port", "8888"]
 
 
 def test_capture_leaves_the_health_probes_out_unless_asked() -> None:
