@@ -28,7 +28,7 @@ from ..lab import Lab
 from ..settings import LabSettings
 from . import echo, stack
 from .model import BenchContext, CaseResult
-from .report import c10k_verdict, client_share, find, median, summary_rows
+from .report import c10k_verdict, client_cpu, find, median, summary_rows
 from .suites import CLIENT_BOUND, ECHO_SERVICES
 
 OWN_STACK_START_S = 30.0
@@ -141,11 +141,10 @@ def quick_table(results: list[CaseResult]) -> Table:
             continue
         cost = median(qps, "server_cpu_us_per_request") if qps else math.nan
         times = cost / floor if floor and not math.isnan(floor) else math.nan
-        share = client_share(qps) if qps else math.nan
         table.add_row(model, _n(median(qps, "requests_per_s")) if qps else "-",
                       _n(median(qps, "p99_ms"), 2) if qps else "-", _n(cost, 1),
                       "-" if math.isnan(times) else f"{times:.1f}×",
-                      _n(share, 2) + ("*" if share > CLIENT_BOUND else ""),
+                      client_cpu(qps, flag="*") if qps else "-",
                       _n(median(c10k, "connections")) if c10k else "-", _n(median(c10k, "p99_ms"), 1) if c10k else "-",
                       c10k_verdict(c10k) if c10k else "-")
     return table

@@ -110,12 +110,12 @@ def client_share(row: dict) -> float:
     return share
 
 
-def client_cpu(row: dict) -> str:
-    """The load generator's share of its cores, flagged when it, not the server, set the pace."""
+def client_cpu(row: dict, flag: str = " client-bound") -> str:
+    """The load generator's share of its cores, `flag`ged when it, not the server, set the pace."""
     share = client_share(row)
     if math.isnan(share):
         return "-"
-    return f"{share:.2f} client-bound" if share > CLIENT_BOUND else f"{share:.2f}"
+    return f"{share:.2f}{flag if share > CLIENT_BOUND else ''}"
 
 
 WIDE_TABLE = 140
@@ -188,7 +188,7 @@ def rich_table(rows: list[dict], title: str = "socketlab bench", width: int = WI
                     notes.append(said)
                 mark = f" [{notes.index(said) + 1}]"
             cells = [row["target"] + mark, *(_cell(row, metric, digits, wide) for metric, _, digits in shown)]
-            cells += [client_cpu(row).replace(" client-bound", "*")] if measured_client else []
+            cells += [client_cpu(row, flag="*")] if measured_client else []
             cells += [said] if wide else []
             table.add_row(*cells)
         tables.append(table)
